@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "pare/fs/image_tree.hpp"
+#include "pare/image/image.hpp"
+
+namespace pare {
+
+/// One row of the layer table.
+struct LayerRow {
+  std::size_t index = 0;
+  std::string digest;  ///< of the stored bytes
+  std::string diff_id;
+  std::string media_type;
+  std::string compression;
+  std::string created_by;  ///< from the matching non-empty history entry
+  std::uint64_t compressed_size = 0;
+  std::uint64_t uncompressed_size = 0;
+  std::uint64_t entries = 0;
+  LayerChanges changes;
+};
+
+/// The entrypoint as the config states it and what the image holds at that path.
+struct EntrypointInfo {
+  std::vector<std::string> argv;  ///< Entrypoint + Cmd
+  std::string path;               ///< the program, resolved against WorkingDir and PATH
+  std::string status;             ///< "present", "missing", "symlink loop", "none", ...
+};
+
+/// What `pare analyze` reports: a value the renderers turn into text or JSON.
+struct AnalyzeReport {
+  std::string source;
+  std::string format;
+  std::vector<std::string> names;
+  std::string platform;
+  std::string manifest_digest;  ///< empty for docker-save inputs
+  std::string config_digest;
+  std::string created;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::string user;
+  std::string working_dir;
+  std::vector<std::string> env;
+  EntrypointInfo program;
+  std::vector<LayerRow> layers;
+  std::uint64_t compressed_size = 0;    ///< sum of stored layer sizes
+  std::uint64_t uncompressed_size = 0;  ///< sum of layer tar sizes
+  std::uint64_t files = 0;              ///< paths in the merged tree
+  std::uint64_t content_size = 0;       ///< bytes of regular files in the merged tree
+};
+
+/// The schema version of the JSON report; raised on any incompatible change.
+inline constexpr int kAnalyzeSchemaVersion = 1;
+
+/// Builds the report from an image and its merged tree.
+AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree);
+
+/// Finds the program a config starts: Entrypoint + Cmd, argv[0] resolved against WorkingDir
+/// (relative) or the config's PATH (a bare name), symlinks followed inside the image.
+EntrypointInfo find_entrypoint(const RunConfig& config, const Rootfs& rootfs);
+
+nlohmann::json to_json_report(const AnalyzeReport& report);
+std::string render_text(const AnalyzeReport& report, bool color);
+
+/// 1536 -> "1.5 KB" (decimal units, as docker and dive print sizes).
+std::string human_size(std::uint64_t bytes);
+
+}  // namespace pare

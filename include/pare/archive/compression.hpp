@@ -1,0 +1,23 @@
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "pare/util/byte_source.hpp"
+
+namespace pare {
+
+enum class Compression { kNone, kGzip, kZstd };
+
+std::string_view to_string(Compression c);
+
+/// The compression the first bytes show: gzip (1f 8b), zstd (28 b5 2f fd), else none.
+Compression detect_compression(std::span<const std::byte> head);
+
+/// Wraps `compressed` (which must outlive the result) in a stream of its plain bytes, the
+/// compression detected from the bytes themselves, never from a name or media type.
+/// `detected` receives what was found.
+std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected);
+
+}  // namespace pare

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pare/archive/tar_entry.hpp"
+
+namespace pare {
+
+/// One file of the merged tree, as the last layer that touched it left it.
+struct Node {
+  EntryType type = EntryType::kDir;
+  std::uint32_t mode = 0755;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::int64_t mtime = 0;
+  std::uint64_t size = 0;   ///< regular files and hardlinks: bytes of content
+  std::string link_target;  ///< symlink: the target as written; hardlink: normalized path
+  std::uint32_t dev_major = 0;
+  std::uint32_t dev_minor = 0;
+  std::map<std::string, std::string> xattrs;
+  int layer = -1;  ///< index of the layer it came from; -1 for implicit dirs
+  std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  ///< dirs only
+};
+
+/// What applying one layer did to the merged tree.
+struct LayerChanges {
+  std::uint64_t added = 0;    ///< paths that did not exist below this layer
+  std::uint64_t changed = 0;  ///< paths that existed and were replaced (dirs: attributes changed)
+  std::uint64_t removed = 0;  ///< paths a whiteout or opaque dir deleted, with their subtrees
+};
+
+/// Why a path did not resolve.
+enum class ResolveError { kNone, kMissing, kLoop, kNotADirectory };
+
+/// The result of resolving a path inside the image.
+struct Resolution {
+  const Node* node = nullptr;  ///< null on error
+  std::string path;            ///< the normalized path reached ("" is the root)
+  ResolveError error = ResolveError::kNone;
+};
+
+/// The merged file tree of an image's layers: the OCI layer changeset rules applied in order,
+/// without touching the host filesystem.
+class Rootfs {
+ public:
+  Rootfs();
+
+  /// Applies one layer's entries (metadata only). Whiteouts (`.wh.NAME`) and opaque markers
+  /// (`.wh..wh..opq`) act on lower layers only and are applied first, whatever their order in
+  /// the tar. An entry's parent folders are resolved inside the root (a symlinked parent is
+  /// followed, as containerd and umoci do); missing parents are created. Throws Error (exit 3,
+  /// prefixed by `what`) for a path that climbs out of the root, a bare ".wh." or a hardlink to
+  /// a path that does not exist.
+  LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries,
+                           const std::string& what);
+
+  /// The node at a normalized path, symlinks not followed; null when absent.
+  const Node* find(std::string_view path) const;
+  /// Resolves a path as the kernel would inside a chroot of this tree: relative to the root,
+  /// symlinks followed (absolute targets from the image root, ".." never above it), at most 40
+  /// links. `follow_last` = false leaves a final symlink unresolved.
+  Resolution resolve(std::string_view path, bool follow_last = true) const;
+
+  /// Visits every path below the root, depth-first in byte order of names; paths have a
+  /// leading '/'.
+  void walk(const std::function<void(const std::string& path, const Node& node)>& visit) const;
+
+  const Node& root() const { return *root_; }
+
+ private:
+  Node* resolve_parent(std::string_view parent, int layer, const std::string& what);
+  std::unique_ptr<Node> root_;
+};
+
+/// Why resolving failed, in words ("symlink loop", ...).
+std::string_view to_string(ResolveError error);
+
+}  // namespace pare

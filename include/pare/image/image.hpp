@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pare/digest/digest.hpp"
+#include "pare/image/bundle.hpp"
+#include "pare/image/model.hpp"
+
+namespace pare {
+
+/// How the image was stored.
+enum class ImageFormat {
+  kDockerSave,  ///< manifest.json with legacy or plain layer files (Docker <= 24, podman, kaniko)
+  kDockerSaveOci,  ///< Docker 25+: an OCI layout and manifest.json in one tar
+  kOciArchive,     ///< an OCI layout in a tar
+  kOciLayout,      ///< an OCI layout folder
+};
+
+std::string_view to_string(ImageFormat format);
+
+/// One layer of the chosen image and where its bytes are.
+struct LayerRef {
+  std::string path;                   ///< in the bundle
+  std::string media_type;             ///< as the manifest states it (may be wrong)
+  std::optional<Digest> digest;       ///< of the stored bytes, when the input states it
+  std::optional<std::uint64_t> size;  ///< of the stored bytes, when the input states it
+  Digest diff_id;                     ///< of the uncompressed tar, from the config
+};
+
+/// The image chosen from an input: its config and its layers, every count checked.
+struct Image {
+  ImageFormat format = ImageFormat::kOciLayout;
+  std::vector<std::string> names;      ///< RepoTags or ref names; may be empty
+  std::optional<Descriptor> manifest;  ///< the manifest descriptor (OCI inputs)
+  std::vector<std::byte> raw_config;   ///< exactly as stored
+  Digest config_digest;
+  Config config;
+  std::vector<LayerRef> layers;  ///< base first
+
+  Platform platform() const { return config.platform(); }
+};
+
+/// How to choose among the images an input holds.
+struct ImageSelector {
+  std::optional<Platform> platform;  ///< --platform
+  std::string name;                  ///< --image NAME[:TAG]
+};
+
+/// Reads the bundle's index (OCI) or manifest.json (docker-save) and returns the one image the
+/// selector picks. Nested indexes are followed; buildkit attestations skipped. Throws Error:
+/// exit 2 when the input holds several images or platforms and the selector does not choose
+/// (the message lists them), exit 3 for anything malformed, missing or mismatched (manifest
+/// and config digests and sizes, layer and diff_id counts, history counts).
+Image load_image(const Bundle& bundle, const ImageSelector& selector);
+
+}  // namespace pare

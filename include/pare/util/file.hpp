@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "pare/util/byte_source.hpp"
+
+namespace pare {
+
+/// An owned file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+/// Opens a file read-only; throws Error (exit 4, or 3 when it is not a regular file).
+UniqueFd open_read(const std::filesystem::path& path);
+
+/// A byte range of an open file, read with pread so several may share one descriptor.
+class FileRangeSource : public ByteSource {
+ public:
+  FileRangeSource(std::shared_ptr<const UniqueFd> fd, std::uint64_t offset, std::uint64_t length,
+                  std::string name)
+      : fd_(std::move(fd)), offset_(offset), remaining_(length), name_(std::move(name)) {}
+  std::size_t read(std::span<std::byte> buf) override;
+  std::string name() const override { return name_; }
+
+ private:
+  std::shared_ptr<const UniqueFd> fd_;
+  std::uint64_t offset_;
+  std::uint64_t remaining_;
+  std::string name_;
+};
+
+/// A whole file, or standard input, read sequentially.
+class FileSource : public ByteSource {
+ public:
+  /// Opens `path`; throws Error on failure.
+  explicit FileSource(const std::filesystem::path& path);
+  /// Reads from an already-open descriptor it does not own (standard input).
+  FileSource(int fd, std::string name) : borrowed_(fd), name_(std::move(name)) {}
+  std::size_t read(std::span<std::byte> buf) override;
+  std::string name() const override { return name_; }
+
+ private:
+  UniqueFd owned_;
+  int borrowed_ = -1;
+  std::string name_;
+};
+
+/// A temporary file that is removed when this object goes away.
+class TempFile {
+ public:
+  /// Creates an empty file in $TMPDIR (or /tmp); throws Error on failure.
+  static TempFile create(const std::string& prefix);
+  TempFile(TempFile&& other) noexcept;
+  TempFile& operator=(TempFile&&) = delete;
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile();
+
+  const std::filesystem::path& path() const { return path_; }
+  int fd() const { return fd_.get(); }
+  /// Appends every byte of `source`; returns the count. Throws Error on a write failure.
+  std::uint64_t append(ByteSource& source);
+
+ private:
+  TempFile(std::filesystem::path path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  std::filesystem::path path_;
+  UniqueFd fd_;
+};
+
+/// An output file that appears at its path only when commit() succeeds: written to a temporary
+/// file in the same folder, fsynced, then renamed over the path. Removed if never committed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+
+  int fd() const { return fd_.get(); }
+  void write(std::span<const std::byte> bytes);
+  void write(std::string_view text);
+  /// fsync, close and rename into place; throws Error on failure.
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path temp_path_;
+  UniqueFd fd_;
+  bool committed_ = false;
+};
+
+}  // namespace pare

@@ -1,0 +1,82 @@
+#include <algorithm>
+#include <sstream>
+
+#include "pare/analyze/report.hpp"
+
+namespace pare {
+
+namespace {
+
+std::string quoted_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out += ", ";
+    out += "\"" + items[i] + "\"";
+  }
+  return out + "]";
+}
+
+/// created_by on one line, shortened to `width` characters.
+std::string one_line(std::string text, std::size_t width) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+  if (text.starts_with("/bin/sh -c #(nop) ")) text = text.substr(18);
+  if (text.size() > width) text = text.substr(0, width - 3) + "...";
+  return text;
+}
+
+std::string pad_left(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+}  // namespace
+
+std::string render_text(const AnalyzeReport& r, bool color) {
+  const std::string bold = color ? "\033[1m" : "";
+  const std::string reset = color ? "\033[0m" : "";
+  std::ostringstream out;
+  auto field = [&](const char* name, const std::string& value) {
+    if (!value.empty())
+      out << bold << name << reset << std::string(12 - std::string(name).size(), ' ') << value
+          << "\n";
+  };
+  field("Image", r.source + " (" + r.format + ")");
+  std::string names;
+  for (const auto& n : r.names) names += (names.empty() ? "" : ", ") + n;
+  field("Names", names);
+  field("Platform", r.platform);
+  field("Manifest", r.manifest_digest);
+  field("Config", r.config_digest);
+  field("Created", r.created);
+  if (!r.entrypoint.empty()) field("Entrypoint", quoted_list(r.entrypoint));
+  if (!r.cmd.empty()) field("Cmd", quoted_list(r.cmd));
+  field("User", r.user);
+  field("WorkingDir", r.working_dir);
+  for (std::size_t i = 0; i < r.env.size(); ++i) field(i == 0 ? "Env" : "", r.env[i]);
+  if (r.program.status == "none") {
+    field("Program", "none (the config has no Entrypoint or Cmd)");
+  } else {
+    field("Program", (r.program.path.empty() ? r.program.argv.front() : r.program.path) + " (" +
+                         r.program.status + ")");
+  }
+
+  out << "\n"
+      << bold << "LAYER  COMPRESSED  UNCOMPRESSED  ADDED  CHANGED  REMOVED  CREATED BY" << reset
+      << "\n";
+  for (const auto& l : r.layers) {
+    out << pad_left(std::to_string(l.index), 5) << "  "
+        << pad_left(human_size(l.compressed_size), 10) << "  "
+        << pad_left(human_size(l.uncompressed_size), 12) << "  "
+        << pad_left(std::to_string(l.changes.added), 5) << "  "
+        << pad_left(std::to_string(l.changes.changed), 7) << "  "
+        << pad_left(std::to_string(l.changes.removed), 7) << "  " << one_line(l.created_by, 60)
+        << "\n";
+  }
+  out << "\n"
+      << r.layers.size() << " layers, " << human_size(r.compressed_size) << " stored, "
+      << human_size(r.uncompressed_size) << " uncompressed; " << r.files << " paths, "
+      << human_size(r.content_size) << " of file content\n";
+  return out.str();
+}
+
+}  // namespace pare

@@ -1,0 +1,36 @@
+#include "image_options.hpp"
+
+#include "pare/util/error.hpp"
+
+namespace pare::cli {
+
+ImageSelector ImageOptions::selector() const {
+  ImageSelector s;
+  s.name = name;
+  if (!platform.empty()) {
+    s.platform = Platform::parse(platform);
+    if (!s.platform) {
+      throw Error::usage("--platform " + platform + ": expected os/arch[/variant]",
+                         "for example --platform linux/arm64");
+    }
+  }
+  return s;
+}
+
+void add_image_options(CLI::App& command, ImageOptions& options) {
+  command
+      .add_option("IMAGE", options.image,
+                  "docker-save or OCI archive (plain, gzip or zstd), OCI layout folder, or - "
+                  "for standard input")
+      ->required();
+  command.add_option("--platform", options.platform,
+                     "os/arch[/variant] to take from a multi-platform image");
+  command.add_option("--image", options.name,
+                     "NAME:TAG to take from an archive holding several images");
+  command.add_option("--max-layer-bytes", options.max_layer_bytes,
+                     "refuse a layer that inflates past this many bytes");
+  command.add_option("--max-entries", options.max_entries,
+                     "refuse a layer with more tar entries than this");
+}
+
+}  // namespace pare::cli

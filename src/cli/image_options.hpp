@@ -1,0 +1,27 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "pare/image/image.hpp"
+#include "pare/image/layer_reader.hpp"
+
+namespace pare::cli {
+
+/// The options every command that reads an image shares.
+struct ImageOptions {
+  std::string image;     ///< path, folder or "-"
+  std::string platform;  ///< --platform os/arch[/variant]
+  std::string name;      ///< --image NAME:TAG
+  std::uint64_t max_layer_bytes = LayerLimits{}.max_uncompressed_bytes;
+  std::uint64_t max_entries = LayerLimits{}.max_entries;
+
+  /// The selector the flags describe; throws a usage Error for a malformed --platform.
+  ImageSelector selector() const;
+  LayerLimits limits() const { return {max_layer_bytes, max_entries}; }
+};
+
+/// Adds IMAGE, --platform, --image and the limits to a subcommand.
+void add_image_options(CLI::App& command, ImageOptions& options);
+
+}  // namespace pare::cli

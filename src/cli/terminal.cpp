@@ -1,0 +1,28 @@
+#include "terminal.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace pare::cli {
+
+Terminal Terminal::detect(bool quiet) {
+  Terminal t;
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool color_allowed = no_color == nullptr || *no_color == '\0';
+  t.color_stdout = color_allowed && ::isatty(STDOUT_FILENO) == 1;
+  t.progress = !quiet && ::isatty(STDERR_FILENO) == 1;
+  t.quiet = quiet;
+  return t;
+}
+
+void Terminal::progress_line(const std::string& text) const {
+  if (progress) std::fprintf(stderr, "\r\033[K%s", text.c_str());
+}
+
+void Terminal::progress_done() const {
+  if (progress) std::fprintf(stderr, "\r\033[K");
+}
+
+}  // namespace pare::cli

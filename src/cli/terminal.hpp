@@ -1,0 +1,22 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace pare::cli {
+
+/// What the user's terminal allows: colors only on a TTY without NO_COLOR, progress only when
+/// stderr is a TTY and --quiet is off.
+struct Terminal {
+  bool color_stdout = false;
+  bool progress = false;
+  bool quiet = false;
+
+  static Terminal detect(bool quiet);
+  /// "reading layer 2/14" on one rewritten stderr line, when progress is on.
+  void progress_line(const std::string& text) const;
+  /// Clears the progress line.
+  void progress_done() const;
+};
+
+}  // namespace pare::cli

@@ -1,0 +1,176 @@
+#include "pare/image/bundle.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+
+#include "pare/archive/compression.hpp"
+#include "pare/archive/tar_reader.hpp"
+#include "pare/util/error.hpp"
+#include "pare/util/path.hpp"
+
+namespace pare {
+
+std::vector<std::byte> Bundle::read(const std::string& path, std::uint64_t limit) const {
+  auto source = open(path);
+  return read_all(*source, limit);
+}
+
+TarBundle::TarBundle(const std::filesystem::path& file, std::string display,
+                     std::shared_ptr<void> keep_alive)
+    : display_(std::move(display)), keep_alive_(std::move(keep_alive)) {
+  fd_ = std::make_shared<const UniqueFd>(open_read(file));
+  struct stat st {};
+  ::fstat(fd_->get(), &st);
+  FileRangeSource whole(fd_, 0, static_cast<std::uint64_t>(st.st_size), display_);
+  TarReader reader(whole);
+  TarEntry entry;
+  while (reader.next(entry)) {
+    auto path = normalize_path(entry.path);
+    if (!path || path->empty()) continue;  // "..": not a name any image format uses
+    Member m;
+    m.offset = reader.data_offset();
+    m.size = entry.size;
+    switch (entry.type) {
+      case EntryType::kFile:
+        m.kind = 'f';
+        break;
+      case EntryType::kDir:
+        m.kind = 'd';
+        break;
+      case EntryType::kSymlink:
+        m.kind = 'l';
+        m.link = clamp_path(join_path(parent_path(*path), entry.link_target));
+        break;
+      case EntryType::kHardlink:
+        m.kind = 'h';
+        m.link = clamp_path(entry.link_target);
+        break;
+      default:
+        continue;
+    }
+    members_[*path] = std::move(m);
+  }
+}
+
+const TarBundle::Member* TarBundle::find_file(const std::string& path) const {
+  auto normalized = normalize_path(path);
+  if (!normalized) return nullptr;
+  std::string current = *normalized;
+  for (int hops = 0; hops < 16; ++hops) {
+    auto it = members_.find(current);
+    if (it == members_.end()) return nullptr;
+    const Member& m = it->second;
+    if (m.kind == 'f') return &m;
+    if (m.kind == 'd') return nullptr;
+    current = m.link;
+  }
+  return nullptr;
+}
+
+std::optional<std::uint64_t> TarBundle::size(const std::string& path) const {
+  const Member* m = find_file(path);
+  if (m == nullptr) return std::nullopt;
+  return m->size;
+}
+
+std::unique_ptr<ByteSource> TarBundle::open(const std::string& path) const {
+  const Member* m = find_file(path);
+  if (m == nullptr) throw Error::bad_input(display_, "has no member " + path);
+  return std::make_unique<FileRangeSource>(fd_, m->offset, m->size, display_ + ": " + path);
+}
+
+std::optional<std::filesystem::path> DirBundle::confined(const std::string& path) const {
+  auto normalized = normalize_path(path);
+  if (!normalized || normalized->empty()) return std::nullopt;
+  return root_ / *normalized;
+}
+
+std::optional<std::uint64_t> DirBundle::size(const std::string& path) const {
+  auto full = confined(path);
+  struct stat st {};
+  if (!full || ::stat(full->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::unique_ptr<ByteSource> DirBundle::open(const std::string& path) const {
+  auto full = confined(path);
+  if (!full || !size(path)) throw Error::bad_input(display_, "has no file " + path);
+  auto fd = std::make_shared<const UniqueFd>(open_read(*full));
+  struct stat st {};
+  ::fstat(fd->get(), &st);
+  return std::make_unique<FileRangeSource>(fd, 0, static_cast<std::uint64_t>(st.st_size),
+                                           display_ + "/" + path);
+}
+
+namespace {
+
+std::array<std::byte, 512> read_head(int fd, std::size_t* got) {
+  std::array<std::byte, 512> head{};
+  const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+  *got = n > 0 ? static_cast<std::size_t>(n) : 0;
+  return head;
+}
+
+/// Explains what a file that is not a tar looks like, so the error says more than "not a tar".
+std::string what_it_is(std::span<const std::byte> head) {
+  for (std::byte b : head) {
+    const char c = static_cast<char>(b);
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    if (c == '{' || c == '[') return "a JSON document, not an image archive";
+    break;
+  }
+  return "not an image: neither a tar archive nor an OCI layout folder";
+}
+
+bool looks_like_tar(std::span<const std::byte> head) {
+  // ustar magic at offset 257 ("ustar\0" POSIX or "ustar  " GNU); v7 tars have none, but
+  // no image producer writes those.
+  static constexpr std::string_view kMagic = "ustar";
+  if (head.size() < 262) return false;
+  return to_string(head.subspan(257, 5)) == kMagic;
+}
+
+std::unique_ptr<Bundle> spool(ByteSource& input, const std::string& display) {
+  Compression kind = Compression::kNone;
+  auto plain = open_decompressed(input, &kind);
+  auto temp = std::make_shared<TempFile>(TempFile::create("pare-input"));
+  if (temp->append(*plain) == 0) throw Error::bad_input(display, "empty input");
+  std::size_t got = 0;
+  auto head = read_head(temp->fd(), &got);
+  if (!looks_like_tar(std::span(head).first(got))) {
+    throw Error::bad_input(display, what_it_is(std::span(head).first(got)));
+  }
+  auto path = temp->path();
+  return std::make_unique<TarBundle>(path, display, temp);
+}
+
+}  // namespace
+
+std::unique_ptr<Bundle> open_bundle(const std::string& path) {
+  if (path == "-") {
+    FileSource in(STDIN_FILENO, "<stdin>");
+    return spool(in, "<stdin>");
+  }
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    throw Error::system(path, "no such file or folder");
+  }
+  if (std::filesystem::is_directory(status)) return std::make_unique<DirBundle>(path, path);
+  const UniqueFd fd = open_read(path);
+  std::size_t got = 0;
+  auto head = read_head(fd.get(), &got);
+  if (got == 0) throw Error::bad_input(path, "empty file");
+  const auto bytes = std::span(head).first(got);
+  if (detect_compression(bytes) != Compression::kNone) {
+    FileSource in(path);
+    return spool(in, path);
+  }
+  if (!looks_like_tar(bytes)) throw Error::bad_input(path, what_it_is(bytes));
+  return std::make_unique<TarBundle>(path, path);
+}
+
+}  // namespace pare

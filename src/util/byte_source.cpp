@@ -1,0 +1,54 @@
+#include "pare/util/byte_source.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+std::size_t MemorySource::read(std::span<std::byte> buf) {
+  const std::size_t n = std::min(buf.size(), bytes_.size() - pos_);
+  std::memcpy(buf.data(), bytes_.data() + pos_, n);
+  pos_ += n;
+  return n;
+}
+
+std::size_t LimitedSource::read(std::span<std::byte> buf) {
+  const std::size_t n = inner_.read(buf);
+  count_ += n;
+  if (count_ > limit_) {
+    throw Error::bad_input(inner_.name(),
+                           what_ + " exceeds the limit of " + std::to_string(limit_) + " bytes");
+  }
+  return n;
+}
+
+std::vector<std::byte> read_all(ByteSource& source, std::uint64_t limit) {
+  std::vector<std::byte> out;
+  std::array<std::byte, 64 * 1024> buf{};
+  for (;;) {
+    const std::size_t n = source.read(buf);
+    if (n == 0) break;
+    if (out.size() + n > limit) {
+      throw Error::bad_input(source.name(),
+                             "larger than the " + std::to_string(limit) + " bytes expected");
+    }
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  return out;
+}
+
+std::uint64_t drain(ByteSource& source) {
+  std::array<std::byte, 64 * 1024> buf{};
+  std::uint64_t total = 0;
+  for (std::size_t n; (n = source.read(buf)) != 0;) total += n;
+  return total;
+}
+
+std::string to_string(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace pare

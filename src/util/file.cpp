@@ -1,0 +1,149 @@
+#include "pare/util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    reset();
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  reset();
+}
+
+void UniqueFd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+UniqueFd open_read(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error::system(path.string(), errno_message("cannot open"));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw Error::system(path.string(), errno_message("cannot stat"));
+  if (!S_ISREG(st.st_mode)) throw Error::bad_input(path.string(), "not a regular file");
+  return fd;
+}
+
+namespace {
+
+std::size_t read_fd(int fd, std::span<std::byte> buf, const std::string& name) {
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) throw Error::system(name, errno_message("read failed"));
+  }
+}
+
+void write_fd(int fd, std::span<const std::byte> bytes, const std::string& name) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error::system(name, errno_message("write failed"));
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+std::size_t FileRangeSource::read(std::span<std::byte> buf) {
+  const std::size_t want =
+      static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), remaining_));
+  if (want == 0) return 0;
+  for (;;) {
+    const ssize_t n = ::pread(fd_->get(), buf.data(), want, static_cast<off_t>(offset_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error::system(name_, errno_message("read failed"));
+    if (n == 0) throw Error::bad_input(name_, "ends early (the file is truncated)");
+    offset_ += static_cast<std::uint64_t>(n);
+    remaining_ -= static_cast<std::uint64_t>(n);
+    return static_cast<std::size_t>(n);
+  }
+}
+
+FileSource::FileSource(const std::filesystem::path& path)
+    : owned_(open_read(path)), borrowed_(owned_.get()), name_(path.string()) {}
+
+std::size_t FileSource::read(std::span<std::byte> buf) {
+  return read_fd(borrowed_, buf, name_);
+}
+
+TempFile TempFile::create(const std::string& prefix) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/" + prefix + ".XXXXXX";
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  UniqueFd fd(::mkostemp(name.data(), O_CLOEXEC));
+  if (!fd) throw Error::system(pattern, errno_message("cannot create a temporary file"));
+  return {std::filesystem::path(name.data()), std::move(fd)};
+}
+
+TempFile::TempFile(TempFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(std::move(other.fd_)) {
+  other.path_.clear();
+}
+
+TempFile::~TempFile() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+std::uint64_t TempFile::append(ByteSource& source) {
+  std::vector<std::byte> buf(1 << 20);
+  std::uint64_t total = 0;
+  for (std::size_t n; (n = source.read(buf)) != 0;) {
+    write_fd(fd_.get(), std::span(buf).first(n), path_.string());
+    total += n;
+  }
+  return total;
+}
+
+AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
+  const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  std::string pattern = (dir / ("." + path_.filename().string() + ".tmp.XXXXXX")).string();
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  fd_ = UniqueFd(::mkostemp(name.data(), O_CLOEXEC));
+  if (!fd_) throw Error::system(path_.string(), errno_message("cannot create the output"));
+  temp_path_ = name.data();
+  ::fchmod(fd_.get(), 0644);
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFile::write(std::span<const std::byte> bytes) {
+  write_fd(fd_.get(), bytes, path_.string());
+}
+
+void AtomicFile::write(std::string_view text) {
+  write(std::as_bytes(std::span(text.data(), text.size())));
+}
+
+void AtomicFile::commit() {
+  if (::fsync(fd_.get()) != 0) throw Error::system(path_.string(), errno_message("fsync failed"));
+  fd_.reset();
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    throw Error::system(path_.string(), errno_message("cannot rename the output into place"));
+  }
+  committed_ = true;
+}
+
+}  // namespace pare
