@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     return exit_code;
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(pare::ExitCode::kUsage);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    print_error(e.what(), "run 'pare --help' (or 'pare COMMAND --help') for usage");
+    return static_cast<int>(pare::ExitCode::kUsage);
   } catch (const pare::Error& e) {
     print_error(e.what(), e.hint());
     return static_cast<int>(e.code());

@@ -192,6 +192,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
     node->dev_minor = e.dev_minor;
     node->xattrs = e.xattrs;
     node->layer = layer;
+    if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
       auto target = normalize_path(e.link_target);
       if (!target) {

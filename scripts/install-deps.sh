@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, everything pare needs to build and to run its tests.
+# Run as root on Debian 12. Installs only what is missing.
+set -euo pipefail
+packages=(
+  # build
+  cmake g++ make pkg-config libarchive-dev libcli11-dev nlohmann-json3-dev libssl-dev doctest-dev
+  # formatting and linting
+  clang-format clang-tidy
+  # fixtures and independent validators
+  tar gzip zstd coreutils findutils gawk skopeo umoci
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: run as root (or install these packages first): ${missing[*]}" >&2
+    exit 4
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,76 @@
+# Every layout of the same image, written by GNU tar (testdata/make-images.sh) and converted by
+# skopeo, reads to the same merged tree: the exact tree testdata/expected/churn.ls states.
+source "$(dirname "$0")/lib.sh"
+need skopeo
+make_fixtures
+EXPECTED=$REPO/testdata/expected/churn.ls
+
+for f in churn-docker-legacy.tar churn-docker-legacy.tar.gz churn-docker25.tar churn-kaniko.tar \
+         churn-oci-gzip churn-oci-gzip.tar churn-oci-zstd.tar churn-mislabeled.tar; do
+  "$PARE" ls "$FIXTURES/$f" >"$WORK/tree.ls"
+  check_same "GNU tar fixture $f gives the expected tree" "$EXPECTED" "$WORK/tree.ls"
+done
+
+"$PARE" ls - <"$FIXTURES/churn-oci-gzip.tar" >"$WORK/tree.ls"
+check_same "standard input gives the expected tree" "$EXPECTED" "$WORK/tree.ls"
+gzip -dc "$FIXTURES/churn-docker-legacy.tar.gz" | zstd -q -c | "$PARE" ls - >"$WORK/tree.ls"
+check_same "a zstd-compressed docker save on standard input" "$EXPECTED" "$WORK/tree.ls"
+
+# skopeo as an independent producer: podman's docker-archive layout (layers named by diff_id,
+# symlinked <id>/layer.tar), oci-archive with gzip and zstd layers, and an OCI folder.
+SRC=docker-archive:$FIXTURES/churn-docker-legacy.tar
+skopeo copy -q "$SRC" "docker-archive:$WORK/sk-docker.tar:churn:latest"
+skopeo copy -q "$SRC" "oci-archive:$WORK/sk-oci.tar:latest"
+skopeo copy -q --dest-compress-format zstd "$SRC" "oci:$WORK/sk-oci-zstd:latest"
+skopeo copy -q "$SRC" "oci:$WORK/sk-oci-dir:latest"
+for out in sk-docker.tar sk-oci.tar sk-oci-zstd sk-oci-dir; do
+  "$PARE" ls "$WORK/$out" >"$WORK/tree.ls"
+  check_same "skopeo's $out gives the expected tree" "$EXPECTED" "$WORK/tree.ls"
+done
+if grep -q '+zstd' "$WORK"/sk-oci-zstd/blobs/sha256/* 2>/dev/null; then
+  pass "skopeo wrote zstd layers"
+else
+  fail "skopeo did not write zstd layers"
+fi
+
+# Platforms and several images in one archive.
+expect_exit "a multi-platform index without --platform lists its platforms" 2 \
+  "holds 2 platforms: linux/amd64, linux/arm64/v8" -- "$PARE" analyze "$FIXTURES/multi.tar"
+for p in linux/arm64 linux/arm64/v8; do
+  "$PARE" ls --platform "$p" "$FIXTURES/multi.tar" >"$WORK/tree.ls"
+  printf -- '-rw-r--r-- 0:0 6 L0 /arch\n' >"$WORK/arm.ls"
+  check_same "--platform $p picks the arm64 image from a nested index" "$WORK/arm.ls" "$WORK/tree.ls"
+done
+"$PARE" ls --platform linux/amd64 "$FIXTURES/multi.tar" >"$WORK/tree.ls"
+check_same "--platform linux/amd64 skips the attestation and picks amd64" "$EXPECTED" "$WORK/tree.ls"
+expect_exit "a platform the index lacks" 3 "no image for platform linux/s390x; it holds: linux/amd64, linux/arm64/v8" \
+  -- "$PARE" analyze --platform linux/s390x "$FIXTURES/multi.tar"
+expect_exit "a malformed --platform" 2 "expected os/arch" -- "$PARE" analyze --platform arm64 "$FIXTURES/multi.tar"
+expect_exit "several images without --image lists them" 2 "holds 2 images: app:1, app:2" \
+  -- "$PARE" analyze "$FIXTURES/two-images.tar"
+"$PARE" ls --image app:2 "$FIXTURES/two-images.tar" >"$WORK/tree.ls"
+printf -- '-rw-r--r-- 0:0 2 L0 /version\n' >"$WORK/v2.ls"
+check_same "--image app:2 picks the second image" "$WORK/v2.ls" "$WORK/tree.ls"
+"$PARE" ls --image docker.io/library/app:1 "$FIXTURES/two-images.tar" >"$WORK/tree.ls"
+check_same "--image with a fully qualified name" "$EXPECTED" "$WORK/tree.ls"
+expect_exit "an image name the archive lacks" 3 "no image named app:3" \
+  -- "$PARE" analyze --image app:3 "$FIXTURES/two-images.tar"
+
+# Symlink resolution inside the image root.
+for p in /chain1 /escape; do
+  "$PARE" ls "$FIXTURES/churn-oci-gzip.tar" "$p" >"$WORK/one.ls"
+  grep -x -- '-rw-r--r-- 0:0 7 L1 /etc/hostname' "$WORK/one.ls" >/dev/null &&
+    pass "$p resolves to /etc/hostname inside the root" || fail "$p did not resolve: $(cat "$WORK/one.ls")"
+done
+
+# analyze reports the config and one row per layer with sizes and changes.
+"$PARE" analyze --format json "$FIXTURES/churn-oci-gzip.tar" >"$WORK/a.json"
+for want in '"platform": "linux/amd64"' '"status": "present"' '"filesAdded": 28' \
+            '"filesRemoved": 4' '"createdBy": "layer2: back"' '"compression": "gzip"' \
+            '"workingDir": "/data"' '"user": "1000"'; do
+  grep -qF "$want" "$WORK/a.json" && pass "analyze json has $want" || fail "analyze json lacks $want"
+done
+"$PARE" analyze "$FIXTURES/churn-docker-legacy.tar" >"$WORK/a.txt"
+grep -qE '^ +1 +.* +4 +1 +4  layer1: churn$' "$WORK/a.txt" &&
+  pass "analyze text shows layer 1: 4 added, 1 changed, 4 removed" || { fail "analyze text row"; cat "$WORK/a.txt"; }
+finish
