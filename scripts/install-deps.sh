@@ -8,7 +8,7 @@ packages=(
   # formatting and linting
   clang-format clang-tidy
   # fixtures and independent validators
-  tar gzip zstd coreutils findutils gawk skopeo umoci
+  tar gzip zstd coreutils findutils gawk fakeroot skopeo umoci
 )
 missing=()
 for p in "${packages[@]}"; do

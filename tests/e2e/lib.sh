@@ -64,6 +64,7 @@ expect_exit() {
 
 make_fixtures() {
   need tar gzip zstd sha256sum
+  [ "$(id -u)" -eq 0 ] || need fakeroot  # the fixtures own a file as uid 1000
   FIXTURES=$WORK/fixtures
   bash "$REPO/testdata/make-images.sh" "$FIXTURES" >/dev/null
 }
