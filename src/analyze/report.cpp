@@ -160,7 +160,7 @@ nlohmann::json to_json_report(const AnalyzeReport& r) {
 
 std::string human_size(std::uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes);
+  auto value = static_cast<double>(bytes);
   std::size_t unit = 0;
   while (value >= 1000.0 && unit + 1 < std::size(kUnits)) {
     value /= 1000.0;

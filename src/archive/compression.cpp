@@ -36,6 +36,8 @@ Compression detect_compression(std::span<const std::byte> head) {
 
 namespace {
 
+constexpr std::size_t kBufferSize = std::size_t{256} << 10U;
+
 /// The first bytes of a stream, read to detect its kind, handed back before the rest.
 class PrefixedSource : public ByteSource {
  public:
@@ -63,7 +65,7 @@ class PrefixedSource : public ByteSource {
 class Decompressor : public ByteSource {
  public:
   explicit Decompressor(std::unique_ptr<PrefixedSource> input)
-      : input_(std::move(input)), archive_(archive_read_new()), buffer_(256 * 1024) {
+      : input_(std::move(input)), archive_(archive_read_new()), buffer_(kBufferSize) {
     if (!archive_) throw Error(ExitCode::kSystem, "libarchive: out of memory");
     archive_read_support_filter_gzip(archive_.get());
     archive_read_support_filter_zstd(archive_.get());
@@ -103,8 +105,8 @@ class Decompressor : public ByteSource {
     if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
     if (rc >= ARCHIVE_WARN) return;
     const char* msg = archive_error_string(archive_.get());
-    throw Error::bad_input(
-        name(), std::string("cannot decompress: ") + (msg != nullptr ? msg : "corrupt data"));
+    throw Error::bad_input(input_->name(), std::string("cannot decompress: ") +
+                                               (msg != nullptr ? msg : "corrupt data"));
   }
 
   struct Free {

@@ -9,12 +9,17 @@
 
 namespace pare {
 
+namespace {
+constexpr std::size_t kBufferSize = std::size_t{256} << 10U;
+constexpr std::size_t kChunkSize = std::size_t{64} << 10U;
+}  // namespace
+
 void TarReader::Free::operator()(struct archive* a) const {
   archive_read_free(a);
 }
 
 TarReader::TarReader(ByteSource& source)
-    : source_(source), archive_(archive_read_new()), buffer_(256 * 1024) {
+    : source_(source), archive_(archive_read_new()), buffer_(kBufferSize) {
   if (!archive_) throw Error(ExitCode::kSystem, "libarchive: out of memory");
   archive_read_support_format_tar(archive_.get());
   archive_read_support_filter_none(archive_.get());
@@ -121,7 +126,7 @@ std::uint64_t TarReader::position() const {
 
 std::vector<std::byte> read_entry_data(TarReader& reader, std::uint64_t limit) {
   std::vector<std::byte> out;
-  std::vector<std::byte> buf(64 * 1024);
+  std::vector<std::byte> buf(kChunkSize);
   for (std::size_t n; (n = reader.read_data(buf)) != 0;) {
     if (out.size() + n > limit) {
       throw Error(ExitCode::kBadInput,

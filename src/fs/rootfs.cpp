@@ -76,8 +76,8 @@ Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create,
         stack.resize(1);
         names.clear();
       }
-      auto target = split_path(child->link_target);
-      for (auto t = target.rbegin(); t != target.rend(); ++t) todo.emplace_front(*t);
+      const auto target = split_path(child->link_target);
+      todo.insert(todo.begin(), target.begin(), target.end());
       continue;
     }
     if (child->type != EntryType::kDir && !last) {

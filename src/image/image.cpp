@@ -152,7 +152,7 @@ std::vector<Candidate> oci_candidates(const Bundle& bundle) {
                                   ? layout["imageLayoutVersion"].get<std::string>()
                                   : "";
   if (version != "1.0.0") {
-    fail(bundle, "oci-layout has imageLayoutVersion \"" + version + "\", expected \"1.0.0\"");
+    fail(bundle, "oci-layout has imageLayoutVersion \"" + version + R"(", expected "1.0.0")");
   }
   if (!bundle.contains("index.json")) fail(bundle, "an OCI layout without index.json");
   const auto index =

@@ -8,6 +8,10 @@
 
 namespace pare {
 
+namespace {
+constexpr std::size_t kChunkSize = std::size_t{64} << 10U;
+}  // namespace
+
 std::size_t MemorySource::read(std::span<std::byte> buf) {
   const std::size_t n = std::min(buf.size(), bytes_.size() - pos_);
   std::memcpy(buf.data(), bytes_.data() + pos_, n);
@@ -27,7 +31,7 @@ std::size_t LimitedSource::read(std::span<std::byte> buf) {
 
 std::vector<std::byte> read_all(ByteSource& source, std::uint64_t limit) {
   std::vector<std::byte> out;
-  std::array<std::byte, 64 * 1024> buf{};
+  std::array<std::byte, kChunkSize> buf{};
   for (;;) {
     const std::size_t n = source.read(buf);
     if (n == 0) break;
@@ -41,7 +45,7 @@ std::vector<std::byte> read_all(ByteSource& source, std::uint64_t limit) {
 }
 
 std::uint64_t drain(ByteSource& source) {
-  std::array<std::byte, 64 * 1024> buf{};
+  std::array<std::byte, kChunkSize> buf{};
   std::uint64_t total = 0;
   for (std::size_t n; (n = source.read(buf)) != 0;) total += n;
   return total;

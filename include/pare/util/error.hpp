@@ -18,8 +18,8 @@ enum class ExitCode : int {
 /// optional hint line. Thrown at part boundaries and caught once, in the cli.
 class Error : public std::runtime_error {
  public:
-  Error(ExitCode code, std::string message, std::string hint = {})
-      : std::runtime_error(std::move(message)), code_(code), hint_(std::move(hint)) {}
+  Error(ExitCode code, const std::string& message, std::string hint = {})
+      : std::runtime_error(message), code_(code), hint_(std::move(hint)) {}
 
   ExitCode code() const { return code_; }
   const std::string& hint() const { return hint_; }
@@ -33,8 +33,8 @@ class Error : public std::runtime_error {
     return {ExitCode::kSystem, file + ": " + what};
   }
   /// A usage error (exit code 2).
-  static Error usage(std::string message, std::string hint = {}) {
-    return {ExitCode::kUsage, std::move(message), std::move(hint)};
+  static Error usage(const std::string& message, std::string hint = {}) {
+    return {ExitCode::kUsage, message, std::move(hint)};
   }
 
  private:
