@@ -9,6 +9,8 @@ packages=(
   clang-format clang-tidy
   # fixtures and independent validators
   tar gzip zstd coreutils findutils gawk fakeroot skopeo umoci
+  # bench/
+  time bc
 )
 missing=()
 for p in "${packages[@]}"; do
