@@ -91,6 +91,16 @@ Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create,
   return {stack.back(), current_path(), ResolveError::kNone};
 }
 
+/// Mode, owner, mtime and xattrs: what a re-declared folder updates and a hardlink shares.
+template <typename From>
+void copy_attributes(Node& to, const From& from) {
+  to.mode = from.mode;
+  to.uid = from.uid;
+  to.gid = from.gid;
+  to.mtime = from.mtime;
+  to.xattrs = from.xattrs;
+}
+
 bool same_attributes(const Node& n, const TarEntry& e) {
   return n.mode == e.mode && n.uid == e.uid && n.gid == e.gid && n.xattrs == e.xattrs;
 }
@@ -171,26 +181,18 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
     if (e.type == EntryType::kDir && exists && existing->second->type == EntryType::kDir) {
       Node& d = *existing->second;
       if (!same_attributes(d, e)) ++changes.changed;
-      d.mode = e.mode;
-      d.uid = e.uid;
-      d.gid = e.gid;
-      d.mtime = e.mtime;
-      d.xattrs = e.xattrs;
+      copy_attributes(d, e);
       d.layer = layer;
       continue;
     }
 
     auto node = std::make_unique<Node>();
     node->type = e.type;
-    node->mode = e.mode;
-    node->uid = e.uid;
-    node->gid = e.gid;
-    node->mtime = e.mtime;
+    copy_attributes(*node, e);
     node->size = e.size;
     node->link_target = e.link_target;
     node->dev_major = e.dev_major;
     node->dev_minor = e.dev_minor;
-    node->xattrs = e.xattrs;
     node->layer = layer;
     if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
@@ -207,12 +209,8 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
       }
       // A link shares its target's inode: same content and attributes.
       const Node& src = *t.node;
+      copy_attributes(*node, src);
       node->size = src.size;
-      node->mode = src.mode;
-      node->uid = src.uid;
-      node->gid = src.gid;
-      node->mtime = src.mtime;
-      node->xattrs = src.xattrs;
       node->link_target = src.type == EntryType::kHardlink ? src.link_target : *target;
       if (src.type != EntryType::kFile && src.type != EntryType::kHardlink) node->type = src.type;
     }
