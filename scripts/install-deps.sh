@@ -9,6 +9,8 @@ packages=(
   clang-format clang-tidy
   # fixtures and independent validators
   tar gzip zstd coreutils findutils gawk fakeroot skopeo umoci
+  # real programs for the loader tests: static, dynamic and arm64
+  musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support libcurl4-openssl-dev file
   # bench/
   time bc
 )
