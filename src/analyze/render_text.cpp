@@ -53,13 +53,21 @@ std::string render_text(const AnalyzeReport& r, bool color) {
   field("User", r.user);
   field("WorkingDir", r.working_dir);
   for (std::size_t i = 0; i < r.env.size(); ++i) field(i == 0 ? "Env" : "", r.env[i]);
-  if (r.program.status == "none") {
+  const Closure& p = r.program;
+  if (p.program_class == ProgramClass::kNone) {
     field("Program", "none (the config has no Entrypoint or Cmd)");
   } else {
-    field("Program", (r.program.path.empty() ? r.program.argv.front() : r.program.path) + " (" +
-                         r.program.status + ")");
+    std::string what = (p.program.empty() ? p.argv.front() : p.program) + " (" +
+                       std::string(to_string(p.program_class));
+    if (!p.detail.empty()) what += ": " + p.detail;
+    field("Program", what + ")");
+    if (!p.script_interpreter.empty()) field("Runs with", p.script_interpreter);
+    if (!p.libc.empty()) field("Loader", p.interpreter + " (" + p.libc + ")");
+    if (p.go) {
+      field("Go", p.go->go_version + " " + p.go->module_path +
+                      (p.go->cgo_enabled ? (*p.go->cgo_enabled ? " (cgo)" : " (no cgo)") : ""));
+    }
   }
-
   out << "\n"
       << bold << "LAYER  COMPRESSED  UNCOMPRESSED  ADDED  CHANGED  REMOVED  CREATED BY" << reset
       << "\n";
@@ -72,6 +80,17 @@ std::string render_text(const AnalyzeReport& r, bool color) {
         << pad_left(std::to_string(l.changes.removed), 7) << "  " << one_line(l.created_by, 60)
         << "\n";
   }
+  if (!p.files.empty()) {
+    out << "\n"
+        << bold << "NEEDED BY THE PROGRAM" << reset << "  " << p.files.size() << " paths, "
+        << human_size(p.size()) << "\n";
+    for (const auto& f : p.files) {
+      out << pad_left(human_size(f.size), 9) << "  " << f.path << (f.tree ? "/" : "") << "  "
+          << f.reason << "\n";
+    }
+  }
+  for (const auto& w : p.warnings) out << "warning: " << w << "\n";
+  if (!p.error.empty()) out << "The program cannot start: " << p.error << "\n";
   out << "\n"
       << r.layers.size() << " layers, " << human_size(r.compressed_size) << " stored, "
       << human_size(r.uncompressed_size) << " uncompressed; " << r.files << " paths, "

@@ -7,71 +7,8 @@
 
 namespace pare {
 
-namespace {
-
-constexpr std::string_view kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::string env_value(const std::vector<std::string>& env, std::string_view key) {
-  for (const auto& kv : env) {
-    if (kv.size() > key.size() && kv.starts_with(key) && kv[key.size()] == '=') {
-      return kv.substr(key.size() + 1);
-    }
-  }
-  return {};
-}
-
-std::string status_of(const Resolution& r) {
-  if (r.node == nullptr) return std::string(to_string(r.error));
-  if (r.node->type == EntryType::kDir) return "a directory";
-  if (r.node->type != EntryType::kFile && r.node->type != EntryType::kHardlink) {
-    return "not a regular file";
-  }
-  if ((r.node->mode & 0111U) == 0) return "not executable";
-  return "present";
-}
-
-}  // namespace
-
-EntrypointInfo find_entrypoint(const RunConfig& config, const Rootfs& rootfs) {
-  EntrypointInfo info;
-  info.argv = config.entrypoint;
-  info.argv.insert(info.argv.end(), config.cmd.begin(), config.cmd.end());
-  if (info.argv.empty() || info.argv.front().empty()) {
-    info.status = "none";
-    return info;
-  }
-  const std::string& program = info.argv.front();
-  if (program.find('/') != std::string::npos) {
-    const std::string full =
-        program.starts_with('/') ? program : join_path(config.working_dir, program);
-    const Resolution r = rootfs.resolve(full);
-    info.path = "/" + clamp_path(full);
-    info.status = status_of(r);
-    return info;
-  }
-  std::string search = env_value(config.env, "PATH");
-  if (search.empty()) search = kDefaultPath;
-  info.status = "not found in PATH";
-  std::size_t start = 0;
-  while (start <= search.size()) {
-    std::size_t colon = search.find(':', start);
-    if (colon == std::string::npos) colon = search.size();
-    const std::string dir = search.substr(start, colon - start);
-    start = colon + 1;
-    if (dir.empty()) continue;
-    const std::string candidate = join_path(dir, program);
-    const Resolution r = rootfs.resolve(candidate);
-    if (r.node != nullptr && r.node->type != EntryType::kDir) {
-      info.path = "/" + clamp_path(candidate);
-      info.status = status_of(r);
-      return info;
-    }
-  }
-  return info;
-}
-
-AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree) {
+AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree,
+                          Closure closure) {
   AnalyzeReport r;
   r.source = source;
   r.format = std::string(to_string(image.format));
@@ -86,7 +23,7 @@ AnalyzeReport make_report(const std::string& source, const Image& image, const I
   r.user = c.config.user;
   r.working_dir = c.config.working_dir;
   r.env = c.config.env;
-  r.program = find_entrypoint(c.config, tree.rootfs);
+  r.program = std::move(closure);
 
   std::vector<const HistoryEntry*> layer_history;
   for (const auto& h : c.history) {
@@ -115,6 +52,43 @@ AnalyzeReport make_report(const std::string& source, const Image& image, const I
   });
   return r;
 }
+
+namespace {
+
+nlohmann::json closure_json(const Closure& c) {
+  using nlohmann::json;
+  json libraries = json::array();
+  for (const auto& l : c.libraries) {
+    libraries.push_back(
+        {{"name", l.name}, {"path", l.path}, {"neededBy", l.needed_by}, {"via", l.via}});
+  }
+  json files = json::array();
+  for (const auto& f : c.files) {
+    files.push_back({{"path", f.path}, {"size", f.size}, {"reason", f.reason}, {"tree", f.tree}});
+  }
+  json go = nullptr;
+  if (c.go) {
+    go = {{"version", c.go->go_version},
+          {"modulePath", c.go->module_path},
+          {"cgoEnabled", c.go->cgo_enabled ? json(*c.go->cgo_enabled) : json(nullptr)}};
+  }
+  return {{"argv", c.argv},
+          {"path", c.program},
+          {"class", to_string(c.program_class)},
+          {"detail", c.detail},
+          {"interpreter", c.interpreter},
+          {"scriptInterpreter", c.script_interpreter},
+          {"libc", c.libc},
+          {"machine", c.machine},
+          {"go", go},
+          {"libraries", libraries},
+          {"files", files},
+          {"size", c.size()},
+          {"warnings", c.warnings},
+          {"error", c.error}};
+}
+
+}  // namespace
 
 nlohmann::json to_json_report(const AnalyzeReport& r) {
   using nlohmann::json;
@@ -147,8 +121,7 @@ nlohmann::json to_json_report(const AnalyzeReport& r) {
             {"user", r.user},
             {"workingDir", r.working_dir},
             {"env", r.env}}},
-          {"entrypoint",
-           {{"argv", r.program.argv}, {"path", r.program.path}, {"status", r.program.status}}},
+          {"entrypoint", closure_json(r.program)},
           {"layers", layers},
           {"totals",
            {{"layers", r.layers.size()},

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "image_options.hpp"
 #include "pare/analyze/report.hpp"
+#include "pare/deps/resolver.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/util/error.hpp"
 #include "terminal.hpp"
@@ -23,17 +24,21 @@ int run_analyze(const AnalyzeOptions& options) {
   const Terminal term = Terminal::detect(options.quiet);
   const auto bundle = open_bundle(options.image.image);
   const Image image = load_image(*bundle, options.image.selector());
-  const ImageTree tree = build_tree(*bundle, image, options.image.limits(), [&](std::size_t i) {
-    term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
-                       std::to_string(image.layers.size()));
-  });
+  const ImageTree tree =
+      build_tree(*bundle, image, options.image.limits(), capture_for_deps, [&](std::size_t i) {
+        term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
+                           std::to_string(image.layers.size()));
+      });
   term.progress_done();
-  const AnalyzeReport report = make_report(bundle->describe(), image, tree);
+  Closure closure = resolve_closure(tree, image.config, bundle->describe());
+  const AnalyzeReport report = make_report(bundle->describe(), image, tree, std::move(closure));
   if (options.format == "json") {
     std::cout << to_json_report(report).dump(2) << "\n";
   } else if (!options.quiet) {
     std::cout << render_text(report, term.color_stdout);
   }
+  // The report is out; an image whose program cannot start still fails the command.
+  require_complete(report.program);
   return 0;
 }
 

@@ -1,18 +1,60 @@
 #include "pare/fs/image_tree.hpp"
 
+#include "pare/util/path.hpp"
+
 namespace pare {
 
+namespace {
+
+/// Reads up to kCaptureHeadBytes of the current member.
+std::vector<std::byte> read_head(TarReader& reader) {
+  std::vector<std::byte> head(kCaptureHeadBytes);
+  std::size_t got = 0;
+  while (got < head.size()) {
+    const std::size_t n = reader.read_data(std::span(head).subspan(got));
+    if (n == 0) break;
+    got += n;
+  }
+  head.resize(got);
+  return head;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::byte>> ImageTree::read(const Node& node) const {
+  if (!node.content) return std::nullopt;
+  return content.read(*node.content);
+}
+
 ImageTree build_tree(const Bundle& bundle, const Image& image, const LayerLimits& limits,
-                     const std::function<void(std::size_t)>& on_layer) {
+                     const CaptureRule& capture, const std::function<void(std::size_t)>& on_layer) {
   ImageTree tree;
+  std::vector<std::byte> chunk(std::size_t{64} << 10U);
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     if (on_layer) on_layer(i);
     std::vector<TarEntry> entries;
+    std::vector<std::optional<ContentRef>> contents;
     LayerResult result;
-    result.stats = read_layer(bundle, image, i, limits,
-                              [&](const TarEntry& e, TarReader&) { entries.push_back(e); });
+    result.stats = read_layer(bundle, image, i, limits, [&](const TarEntry& e, TarReader& reader) {
+      entries.push_back(e);
+      contents.emplace_back();
+      if (!capture || e.type != EntryType::kFile || e.size == 0) return;
+      const auto path = normalize_path(e.path);
+      if (!path) return;  // apply_layer reports it
+      const std::vector<std::byte> head = read_head(reader);
+      const Capture what = capture(*path, head);
+      if (what == Capture::kNone) return;
+      const std::uint64_t begin = tree.content.begin();
+      tree.content.append(head);
+      if (what == Capture::kWhole) {
+        for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
+          tree.content.append(std::span(chunk).first(n));
+        }
+      }
+      contents.back() = tree.content.finish(begin);
+    });
     const std::string what = bundle.describe() + ": layer " + std::to_string(i);
-    result.changes = tree.rootfs.apply_layer(static_cast<int>(i), entries, what);
+    result.changes = tree.rootfs.apply_layer(static_cast<int>(i), entries, what, contents);
     tree.layers.push_back(result);
   }
   return tree;

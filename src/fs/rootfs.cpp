@@ -39,7 +39,8 @@ struct Walk {
 /// The path walk behind resolve() and the parent lookup of apply_layer. With `create`, missing
 /// folders are made and a non-folder in the way is replaced by one, as an overlay filesystem
 /// shows an upper layer's folder over a lower file.
-Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create, int layer) {
+Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create, int layer,
+               std::vector<std::string>* links_followed = nullptr) {
   std::vector<Node*> stack{&root};
   std::vector<std::string> names;
   std::deque<std::string> todo;
@@ -72,6 +73,7 @@ Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create,
       if (++links > kMaxSymlinks) {
         return {nullptr, join_path(current_path(), part), ResolveError::kLoop};
       }
+      if (links_followed != nullptr) links_followed->push_back(join_path(current_path(), part));
       if (child->link_target.starts_with('/')) {
         stack.resize(1);
         names.clear();
@@ -133,7 +135,8 @@ Node* Rootfs::resolve_parent(std::string_view parent, int layer, const std::stri
 }
 
 LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries,
-                                 const std::string& what) {
+                                 const std::string& what,
+                                 const std::vector<std::optional<ContentRef>>& contents) {
   LayerChanges changes;
   std::vector<std::string> paths;
   paths.reserve(entries.size());
@@ -194,6 +197,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
     node->dev_major = e.dev_major;
     node->dev_minor = e.dev_minor;
     node->layer = layer;
+    if (i < contents.size()) node->content = contents[i];
     if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
       auto target = normalize_path(e.link_target);
@@ -211,6 +215,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
       const Node& src = *t.node;
       copy_attributes(*node, src);
       node->size = src.size;
+      node->content = src.content;
       node->link_target = src.type == EntryType::kHardlink ? src.link_target : *target;
       if (src.type != EntryType::kFile && src.type != EntryType::kHardlink) node->type = src.type;
     }
@@ -237,8 +242,9 @@ const Node* Rootfs::find(std::string_view path) const {
   return node;
 }
 
-Resolution Rootfs::resolve(std::string_view path, bool follow_last) const {
-  Walk w = walk_path(*root_, path, follow_last, false, -1);
+Resolution Rootfs::resolve(std::string_view path, bool follow_last,
+                           std::vector<std::string>* links) const {
+  Walk w = walk_path(*root_, path, follow_last, false, -1, links);
   return {w.node, w.path, w.error};
 }
 

@@ -104,6 +104,10 @@ TempFile::~TempFile() {
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 
+void TempFile::append(std::span<const std::byte> bytes) {
+  write_fd(fd_.get(), bytes, path_.string());
+}
+
 std::uint64_t TempFile::append(ByteSource& source) {
   std::vector<std::byte> buf(1 << 20);
   std::uint64_t total = 0;

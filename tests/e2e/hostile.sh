@@ -19,7 +19,7 @@ expect_exit "a plain rootfs tar" 3 "bad-plain-rootfs.tar: not an image" -- "$PAR
 expect_exit "a '..' entry" 3 "bad-dotdot.tar: layer 0: entry \"\.\./\.\./evil\" climbs out of the image root" -- "$PARE" analyze "$F/bad-dotdot.tar"
 expect_exit "a symlink loop" 3 "bad-symlink-loop.tar: /loop1: too many levels of symbolic links" -- "$PARE" ls "$F/bad-symlink-loop.tar" /loop1
 "$PARE" analyze --format json "$F/bad-symlink-loop.tar" >"$WORK/loop.json"
-grep -q '"status": "too many levels of symbolic links' "$WORK/loop.json" &&
+grep -q '"detail": "too many levels of symbolic links' "$WORK/loop.json" &&
   pass "analyze reports a looping entrypoint" || fail "analyze did not report the loop"
 expect_exit "an empty file" 3 "bad-empty.tar: empty file" -- "$PARE" analyze "$F/bad-empty.tar"
 expect_exit "empty standard input" 3 "<stdin>: empty input" -- "$PARE" analyze - </dev/null

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "pare/deps/closure.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/image.hpp"
 
@@ -26,13 +27,6 @@ struct LayerRow {
   LayerChanges changes;
 };
 
-/// The entrypoint as the config states it and what the image holds at that path.
-struct EntrypointInfo {
-  std::vector<std::string> argv;  ///< Entrypoint + Cmd
-  std::string path;               ///< the program, resolved against WorkingDir and PATH
-  std::string status;             ///< "present", "missing", "symlink loop", "none", ...
-};
-
 /// What `pare analyze` reports: a value the renderers turn into text or JSON.
 struct AnalyzeReport {
   std::string source;
@@ -47,7 +41,7 @@ struct AnalyzeReport {
   std::string user;
   std::string working_dir;
   std::vector<std::string> env;
-  EntrypointInfo program;
+  Closure program;  ///< the entrypoint, its class and what it needs
   std::vector<LayerRow> layers;
   std::uint64_t compressed_size = 0;    ///< sum of stored layer sizes
   std::uint64_t uncompressed_size = 0;  ///< sum of layer tar sizes
@@ -56,14 +50,11 @@ struct AnalyzeReport {
 };
 
 /// The schema version of the JSON report; raised on any incompatible change.
-inline constexpr int kAnalyzeSchemaVersion = 1;
+inline constexpr int kAnalyzeSchemaVersion = 2;
 
-/// Builds the report from an image and its merged tree.
-AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree);
-
-/// Finds the program a config starts: Entrypoint + Cmd, argv[0] resolved against WorkingDir
-/// (relative) or the config's PATH (a bare name), symlinks followed inside the image.
-EntrypointInfo find_entrypoint(const RunConfig& config, const Rootfs& rootfs);
+/// Builds the report from an image, its merged tree and its program's closure.
+AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree,
+                          Closure closure);
 
 nlohmann::json to_json_report(const AnalyzeReport& report);
 std::string render_text(const AnalyzeReport& report, bool color);

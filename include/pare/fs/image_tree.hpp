@@ -1,8 +1,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <vector>
 
+#include "pare/fs/content_store.hpp"
 #include "pare/fs/rootfs.hpp"
 #include "pare/image/image.hpp"
 #include "pare/image/layer_reader.hpp"
@@ -15,15 +19,30 @@ struct LayerResult {
   LayerChanges changes;
 };
 
-/// The merged tree of an image and what each layer did.
+/// How much of a regular file to keep while its layer streams.
+enum class Capture { kNone, kHead, kWhole };
+
+/// The bytes of a file's start that a CaptureRule sees (and that kHead keeps).
+inline constexpr std::size_t kCaptureHeadBytes = 4096;
+
+/// Decides, from a file's normalized path and first bytes, what to capture of it.
+using CaptureRule = std::function<Capture(std::string_view path, std::span<const std::byte> head)>;
+
+/// The merged tree of an image, what each layer did, and the bytes captured.
 struct ImageTree {
   Rootfs rootfs;
+  ContentStore content;
   std::vector<LayerResult> layers;
+
+  /// The captured bytes of a node, if it has any.
+  std::optional<std::vector<std::byte>> read(const Node& node) const;
 };
 
 /// Reads every layer of `image` once, in order, verifying each (see read_layer), and merges
-/// them. `on_layer` (optional) is told when each layer starts, for progress.
+/// them, capturing what `capture` asks for. `on_layer` (optional) is told when each layer
+/// starts, for progress.
 ImageTree build_tree(const Bundle& bundle, const Image& image, const LayerLimits& limits,
+                     const CaptureRule& capture = {},
                      const std::function<void(std::size_t index)>& on_layer = {});
 
 }  // namespace pare

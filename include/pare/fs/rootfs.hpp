@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pare/archive/tar_entry.hpp"
+#include "pare/fs/content_store.hpp"
 
 namespace pare {
 
@@ -25,7 +26,8 @@ struct Node {
   std::uint32_t dev_major = 0;
   std::uint32_t dev_minor = 0;
   std::map<std::string, std::string> xattrs;
-  int layer = -1;  ///< index of the layer it came from; -1 for implicit dirs
+  int layer = -1;                     ///< index of the layer it came from; -1 for implicit dirs
+  std::optional<ContentRef> content;  ///< captured bytes (whole file or its head), if any
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  ///< dirs only
 };
 
@@ -58,15 +60,18 @@ class Rootfs {
   /// followed, as containerd and umoci do); missing parents are created. Throws Error (exit 3,
   /// prefixed by `what`) for a path that climbs out of the root, a bare ".wh." or a hardlink to
   /// a path that does not exist.
-  LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries,
-                           const std::string& what);
+  /// `contents`, when not empty, holds for each entry the bytes captured of it.
+  LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries, const std::string& what,
+                           const std::vector<std::optional<ContentRef>>& contents = {});
 
   /// The node at a normalized path, symlinks not followed; null when absent.
   const Node* find(std::string_view path) const;
   /// Resolves a path as the kernel would inside a chroot of this tree: relative to the root,
   /// symlinks followed (absolute targets from the image root, ".." never above it), at most 40
-  /// links. `follow_last` = false leaves a final symlink unresolved.
-  Resolution resolve(std::string_view path, bool follow_last = true) const;
+  /// links. `follow_last` = false leaves a final symlink unresolved. `links`, when given,
+  /// receives the normalized path of every symlink followed on the way, in order.
+  Resolution resolve(std::string_view path, bool follow_last = true,
+                     std::vector<std::string>* links = nullptr) const;
 
   /// Visits every path below the root, depth-first in byte order of names; paths have a
   /// leading '/'.

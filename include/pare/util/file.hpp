@@ -80,6 +80,8 @@ class TempFile {
   int fd() const { return fd_.get(); }
   /// Appends every byte of `source`; returns the count. Throws Error on a write failure.
   std::uint64_t append(ByteSource& source);
+  /// Appends bytes; throws Error on a write failure.
+  void append(std::span<const std::byte> bytes);
 
  private:
   TempFile(std::filesystem::path path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pare/elf/go_buildinfo.hpp"
+
+namespace pare {
+
+/// How an ELF file is linked, which decides what it needs at run time.
+enum class ElfKind {
+  kStatic,        ///< ET_EXEC without PT_INTERP: needs no loader and no libraries
+  kStaticPie,     ///< ET_DYN with DF_1_PIE and no PT_INTERP: relocates itself, needs nothing
+  kDynamic,       ///< ET_EXEC with PT_INTERP, or ET_DYN with PT_INTERP and DF_1_PIE
+  kSharedObject,  ///< any other ET_DYN: a library (glibc's libc.so.6 has PT_INTERP, no DF_1_PIE)
+  kOther,         ///< ET_REL, ET_CORE and the rest: nothing the loader runs
+};
+
+/// "static", "static-pie", "dynamic", "shared-object" or "other".
+std::string_view to_string(ElfKind kind);
+
+/// What pare needs to know about an ELF file to keep it and what it loads.
+struct ElfInfo {
+  int elf_class = 64;         ///< 32 or 64 (EI_CLASS)
+  bool big_endian = false;    ///< EI_DATA is ELFDATA2MSB
+  std::uint16_t type = 0;     ///< e_type: ET_EXEC = 2, ET_DYN = 3, ...
+  std::uint16_t machine = 0;  ///< e_machine: EM_X86_64 = 62, EM_AARCH64 = 183, ...
+  std::uint8_t os_abi = 0;    ///< EI_OSABI: 0 System V, 3 GNU
+  ElfKind kind = ElfKind::kOther;
+  std::string interpreter;           ///< PT_INTERP without its trailing NUL; empty if none
+  std::vector<std::string> needed;   ///< DT_NEEDED in order
+  std::vector<std::string> rpath;    ///< DT_RPATH split on ':' (empty elements kept as "")
+  std::vector<std::string> runpath;  ///< DT_RUNPATH split on ':' (empty elements kept as "")
+  std::string soname;                ///< DT_SONAME; empty if none
+  std::uint64_t flags_1 = 0;         ///< DT_FLAGS_1
+  bool stripped = false;             ///< no .symtab section, or no section headers at all
+  std::optional<GoBuildInfo> go;     ///< set when the file carries Go build info
+
+  /// DF_1_NODEFLIB: the loader must not search its default folders for this object's needs.
+  bool nodeflib() const;
+  /// DF_1_PIE: a position-independent executable, not a library.
+  bool pie() const;
+};
+
+/// The name of an ELF machine: "x86-64", "aarch64", "i386", "arm", "riscv", "ppc64", "s390",
+/// "mips", ... or "machine N" for one it does not know.
+std::string machine_name(std::uint16_t machine);
+
+/// The OCI (GOARCH) architecture of a machine: "amd64", "arm64", "386", "arm", "riscv64",
+/// "ppc64le" ("ppc64" when big-endian), "s390x", "mips*", "loong64"; "" for a machine, class
+/// and byte order that make no OCI architecture (x32, big-endian arm64, ...).
+std::string oci_architecture(std::uint16_t machine, int elf_class, bool big_endian = false);
+
+/// The OCI architecture of a parsed file (its machine, class and byte order).
+std::string oci_architecture(const ElfInfo& info);
+
+/// True when the bytes start with the ELF magic "\x7f" "ELF".
+bool is_elf(std::span<const std::byte> bytes);
+
+/// The outcome of parse_elf: exactly one of `info` and `error` is set.
+struct ElfResult {
+  std::optional<ElfInfo> info;
+  std::string error;  ///< what is wrong, e.g. "truncated ELF header (40 of 64 bytes)"
+};
+
+/// Parses an ELF file held in memory: 32 or 64 bit, either byte order. Dynamic-section strings
+/// are found through DT_STRTAB's virtual address mapped by the PT_LOAD segments, so a file
+/// without section headers parses the same. Never throws and never reads outside `bytes`; a
+/// malformed or truncated file (a header, table, PT_LOAD, PT_INTERP or PT_DYNAMIC past the end,
+/// an unmapped DT_STRTAB, a string past its table or without its NUL, absurd counts) is an
+/// error. Malformed Go build info is not an error: `go` stays empty. No view into `bytes` is
+/// kept.
+ElfResult parse_elf(std::span<const std::byte> bytes);
+
+}  // namespace pare
