@@ -118,8 +118,16 @@ EOF
 if have musl-gcc; then
   build static-musl musl-gcc -static -O2 -o "$WORK/static-musl" "$WORK/hello.c"
   build dynamic-musl musl-gcc -O2 -o "$WORK/dynamic-musl" "$WORK/hello.c"
+  # A musl program that needs a library of its own, for musl's search path.
+  if musl-gcc -shared -fPIC -O2 -Wl,-soname,libmdemo.so.1 -o "$WORK/libmdemo.so.1" "$WORK/demo.c"; then
+    build musl-demo musl-gcc -O2 -o "$WORK/musl-demo" "$WORK/use-demo.c" "$WORK/libmdemo.so.1"
+    build libmdemo.so.1 true
+  else
+    echo "make-elf-fixtures: building libmdemo.so.1 failed" >&2
+    failed=1
+  fi
 else
-  missing "static-musl, dynamic-musl" musl-gcc
+  missing "static-musl, dynamic-musl, musl-demo" musl-gcc
 fi
 
 if have gcc; then
@@ -137,6 +145,9 @@ if have gcc; then
       -Wl,-rpath,'$ORIGIN/../lib' -Wl,--enable-new-dtags
     build rpath-demo gcc -O2 -o "$WORK/rpath-demo" "$WORK/use-demo.c" "$WORK/libdemo.so.1" \
       -Wl,-rpath,'$ORIGIN/../lib:/opt/demo/lib' -Wl,--disable-new-dtags
+    # Dynamic string tokens the loader expands: $LIB and $PLATFORM.
+    build dst-demo gcc -O2 -o "$WORK/dst-demo" "$WORK/use-demo.c" "$WORK/libdemo.so.1" \
+      -Wl,-rpath,'/opt/$LIB/demo:/opt/p/${PLATFORM}' -Wl,--disable-new-dtags
     build libdemo.so.1 true
   else
     echo "make-elf-fixtures: building libdemo.so.1 failed" >&2
@@ -148,7 +159,7 @@ if have gcc; then
     missing dynamic-curl "libcurl4-openssl-dev (curl/curl.h)"
   fi
 else
-  missing "static-glibc, static-pie, hello, go-like, rpath-demo, runpath-demo, dynamic-curl" gcc
+  missing "static-glibc, static-pie, hello, go-like, rpath-demo, runpath-demo, dst-demo, dynamic-curl" gcc
 fi
 
 if have aarch64-linux-gnu-gcc; then
