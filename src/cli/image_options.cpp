@@ -7,7 +7,7 @@ namespace pare::cli {
 ImageSelector ImageOptions::selector() const {
   ImageSelector s;
   s.name = name;
-  if (!platform.empty()) {
+  if (!platform.empty() && platform != "all") {  // "all": slim iterates itself
     s.platform = Platform::parse(platform);
     if (!s.platform) {
       throw Error::usage("--platform " + platform + ": expected os/arch[/variant]",

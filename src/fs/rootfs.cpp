@@ -216,6 +216,8 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
       copy_attributes(*node, src);
       node->size = src.size;
       node->content = src.content;
+      node->data_layer = src.type == EntryType::kHardlink ? src.data_layer : src.layer;
+      node->data_path = src.type == EntryType::kHardlink ? src.data_path : *target;
       node->link_target = src.type == EntryType::kHardlink ? src.link_target : *target;
       if (src.type != EntryType::kFile && src.type != EntryType::kHardlink) node->type = src.type;
     }

@@ -301,7 +301,15 @@ std::string list_platforms(const std::vector<Candidate>& cs) {
 
 }  // namespace
 
-Image load_image(const Bundle& bundle, const ImageSelector& selector) {
+namespace {
+
+struct Candidates {
+  ImageFormat format = ImageFormat::kOciLayout;
+  std::vector<Candidate> list;
+};
+
+/// Every image the bundle holds that the selector's name picks, each with its platform.
+Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
   ImageFormat format;
   std::vector<Candidate> candidates;
   if (bundle.contains("oci-layout")) {
@@ -347,6 +355,26 @@ Image load_image(const Bundle& bundle, const ImageSelector& selector) {
   for (auto& c : candidates) {
     if (!c.platform) c.platform = resolve(bundle, c, format).platform();
   }
+  return {format, std::move(candidates)};
+}
+
+}  // namespace
+
+std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector) {
+  std::vector<Platform> out;
+  for (const auto& c : gather(bundle, selector).list) {
+    if (std::none_of(out.begin(), out.end(),
+                     [&](const Platform& p) { return p.str() == c.platform->str(); })) {
+      out.push_back(*c.platform);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Platform& a, const Platform& b) { return a.str() < b.str(); });
+  return out;
+}
+
+Image load_image(const Bundle& bundle, const ImageSelector& selector) {
+  auto [format, candidates] = gather(bundle, selector);
   if (selector.platform) {
     std::vector<Candidate> matching;
     for (auto& c : candidates) {

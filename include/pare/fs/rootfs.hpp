@@ -28,6 +28,9 @@ struct Node {
   std::map<std::string, std::string> xattrs;
   int layer = -1;                     ///< index of the layer it came from; -1 for implicit dirs
   std::optional<ContentRef> content;  ///< captured bytes (whole file or its head), if any
+  /// Hardlinks: the layer and path of the tar entry that carries the bytes (their target's).
+  int data_layer = -1;
+  std::string data_path;
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  ///< dirs only
 };
 

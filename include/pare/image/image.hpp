@@ -56,4 +56,8 @@ struct ImageSelector {
 /// and config digests and sizes, layer and diff_id counts, history counts).
 Image load_image(const Bundle& bundle, const ImageSelector& selector);
 
+/// The platforms of the images the selector's name picks (its platform is ignored), sorted,
+/// attestations skipped: what `--platform all` iterates over.
+std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector);
+
 }  // namespace pare

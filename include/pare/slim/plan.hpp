@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pare/archive/compression.hpp"
+#include "pare/deps/closure.hpp"
+#include "pare/fs/image_tree.hpp"
+#include "pare/image/image.hpp"
+#include "pare/slim/packages.hpp"
+
+namespace pare {
+
+/// What the user asked of a slim: rules and config overrides (flags or .pare.json).
+struct SlimOptions {
+  std::vector<std::string> keep;  ///< paths or globs to keep; an ELF kept so brings its closure
+  std::vector<std::string> drop;  ///< globs to drop, applied last
+  bool ca_certs = true;
+  bool tzdata = true;
+  bool package_metadata = true;
+  std::optional<std::string> user;
+  std::optional<std::string> workdir;
+  std::optional<std::vector<std::string>> entrypoint;
+  std::optional<std::vector<std::string>> cmd;
+  std::vector<std::string> env;   ///< K=V, replacing or adding
+  std::vector<std::string> tags;  ///< NAME:TAG
+  Compression compression = Compression::kGzip;
+  int layers = 1;  ///< 1, or 2: a base layer and an app layer
+  std::optional<std::int64_t> source_date_epoch;
+};
+
+/// One path of the slim image and why it is there.
+struct PlanEntry {
+  std::string path;  ///< absolute
+  std::string reason;
+  EntryType type = EntryType::kFile;
+  std::uint64_t size = 0;
+  std::uint32_t mode = 0644;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::string link_target;     ///< symlinks
+  const Node* node = nullptr;  ///< the image's file; null for what pare writes
+  std::string content;         ///< what pare writes, for its own files
+  bool app = false;            ///< the app layer of --layers 2
+};
+
+/// Bytes of regular files per top-level folder, before and after.
+struct FolderBytes {
+  std::string folder;
+  std::uint64_t before = 0;
+  std::uint64_t after = 0;
+};
+
+/// Everything a slim will write, computed before anything is written: `--dry-run` prints it,
+/// the real run executes it.
+struct Plan {
+  Config config;  ///< the output config, diff_ids still to fill
+  Closure closure;
+  std::vector<PlanEntry> entries;  ///< sorted by path
+  PackageMetadata packages;
+  std::vector<std::string> setuid_dropped;
+  std::vector<std::string> warnings;
+  std::vector<FolderBytes> folders;
+  std::uint64_t before = 0;  ///< bytes of regular files in the image
+  std::uint64_t after = 0;   ///< bytes of regular files in the plan
+  std::int64_t epoch = 0;    ///< created time and the clamp for every mtime
+};
+
+/// What slim captures while reading layers: the resolver's files, package databases and
+/// /etc/passwd and /etc/group.
+Capture capture_for_slim(std::string_view path, std::span<const std::byte> head);
+
+/// Plans a slim of `image`: the entrypoint's closure, the distroless base, package metadata and
+/// the user's rules. Throws Error (exit 3) when the program is missing, not executable, built
+/// for another architecture, or its closure is incomplete; exit 2 for a rule that matches
+/// nothing.
+Plan make_plan(const ImageTree& tree, const Image& image, const SlimOptions& options,
+               const std::string& image_name);
+
+}  // namespace pare

@@ -1,0 +1,444 @@
+#include "pare/slim/plan.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <ctime>
+#include <functional>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "pare/deps/resolver.hpp"
+#include "pare/elf/elf.hpp"
+#include "pare/util/error.hpp"
+#include "pare/util/path.hpp"
+
+namespace pare {
+
+namespace {
+
+// distroless' files (GoogleContainerTools/distroless common/BUILD.bazel, static/nsswitch.conf).
+constexpr std::string_view kPasswd =
+    "root:x:0:0:root:/root:/sbin/nologin\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+    "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n";
+constexpr std::string_view kGroup =
+    "root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n";
+constexpr std::string_view kNsswitch =
+    "passwd:         files\ngroup:          files\nshadow:         files\ngshadow:        files\n"
+    "\nhosts:          files dns\nnetworks:       files\n\nprotocols:      files\n"
+    "services:       files\nethers:         files\nrpc:            files\n\nnetgroup:       "
+    "files\n";
+constexpr std::string_view kCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+bool is_glob(std::string_view s) {
+  return s.find_first_of("*?[") != std::string_view::npos;
+}
+
+bool glob_match(const std::string& pattern, const std::string& path) {
+  return ::fnmatch(pattern.c_str(), path.c_str(), 0) == 0;
+}
+
+/// RFC 3339 "2024-01-02T03:04:05Z" (fraction and offset allowed) as seconds since the epoch.
+std::optional<std::int64_t> parse_time(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in(text);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+std::string format_time(std::int64_t epoch) {
+  const auto t = static_cast<std::time_t>(epoch);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string top_folder(const std::string& path) {
+  const auto slash = path.find('/', 1);
+  return slash == std::string::npos ? path : path.substr(0, slash);
+}
+
+class Planner {
+ public:
+  Planner(const ImageTree& tree, const Image& image, const SlimOptions& options,
+          std::string image_name)
+      : tree_(tree), image_(image), options_(options), image_name_(std::move(image_name)) {}
+
+  Plan run();
+
+ private:
+  void add_node(const std::string& path, const Node& node, const std::string& reason);
+  void add_parents(const std::string& normalized);
+  void add_path(const std::string& path, const std::string& reason);
+  void add_tree(const std::string& path, const std::string& reason);
+  void add_closure(const Closure& closure);
+  void add_synthesized(const std::string& path, std::string content, const std::string& reason);
+  void add_dir(const std::string& path, std::uint32_t mode, std::uint32_t uid, std::uint32_t gid,
+               const std::string& reason);
+  void add_base();
+  void add_rules();
+  RunConfig run_config() const;
+  std::string user_lines(const std::string& file, std::string_view base,
+                         const std::string& name_or_id, int id_field) const;
+
+  const ImageTree& tree_;
+  const Image& image_;
+  const SlimOptions& options_;
+  std::string image_name_;
+  std::map<std::string, PlanEntry> entries_;
+  Plan plan_;
+};
+
+void Planner::add_node(const std::string& path, const Node& node, const std::string& reason) {
+  if (entries_.contains(path)) return;
+  PlanEntry e;
+  e.path = path;
+  e.reason = reason;
+  e.type = node.type == EntryType::kHardlink ? EntryType::kFile : node.type;
+  e.size = e.type == EntryType::kFile ? node.size : 0;
+  e.mode = node.mode;
+  e.uid = node.uid;
+  e.gid = node.gid;
+  e.link_target = node.type == EntryType::kSymlink ? node.link_target : "";
+  e.node = &node;
+  entries_.emplace(path, std::move(e));
+  add_parents(path.substr(1));
+}
+
+void Planner::add_parents(const std::string& normalized) {
+  std::string parent = parent_path(normalized);
+  while (!parent.empty()) {
+    const std::string abs = "/" + parent;
+    if (entries_.contains(abs)) break;
+    const Node* node = tree_.rootfs.find(parent);
+    if (node == nullptr || node->type != EntryType::kDir) break;
+    add_node(abs, *node, "folder");
+    parent = parent_path(parent);
+  }
+}
+
+void Planner::add_path(const std::string& path, const std::string& reason) {
+  std::vector<std::string> links;
+  const Resolution r = tree_.rootfs.resolve(path, true, &links);
+  const auto self = normalize_path(path);
+  for (const auto& link : links) {
+    if (const Node* n = tree_.rootfs.find(link)) {
+      add_node("/" + link, *n, self && link == *self ? reason : "symlink on the way");
+    }
+  }
+  if (r.node != nullptr) add_node("/" + r.path, *r.node, reason);
+}
+
+void Planner::add_tree(const std::string& path, const std::string& reason) {
+  const Resolution r = tree_.rootfs.resolve(path);
+  if (r.node == nullptr) return;
+  add_path(path, reason);
+  std::function<void(const std::string&, const Node&)> walk = [&](const std::string& base,
+                                                                  const Node& n) {
+    for (const auto& [name, child] : n.children) {
+      const std::string p = base + "/" + name;
+      add_node(p, *child, reason);
+      walk(p, *child);
+    }
+  };
+  walk("/" + r.path, *r.node);
+}
+
+void Planner::add_closure(const Closure& closure) {
+  for (const auto& f : closure.files) {
+    if (!options_.ca_certs && f.reason == "CA certificates") continue;
+    if (!options_.tzdata && f.reason == "time zone data") continue;
+    if (f.tree) {
+      add_tree(f.path, f.reason);
+    } else if (const Node* n = tree_.rootfs.find(f.path)) {
+      add_node(f.path, *n, f.reason);
+    }
+  }
+}
+
+void Planner::add_synthesized(const std::string& path, std::string content,
+                              const std::string& reason) {
+  PlanEntry e;
+  e.path = path;
+  e.reason = reason;
+  e.size = content.size();
+  e.content = std::move(content);
+  entries_[path] = std::move(e);
+  add_parents(path.substr(1));
+}
+
+void Planner::add_dir(const std::string& path, std::uint32_t mode, std::uint32_t uid,
+                      std::uint32_t gid, const std::string& reason) {
+  PlanEntry e;
+  e.path = path;
+  e.reason = reason;
+  e.type = EntryType::kDir;
+  e.mode = mode;
+  e.uid = uid;
+  e.gid = gid;
+  entries_[path] = std::move(e);
+  add_parents(path.substr(1));
+}
+
+/// The lines of the image's passwd or group file for `name_or_id` (a name, or a number matched
+/// against field `id_field`), unless `base` already has that name or id.
+std::string Planner::user_lines(const std::string& file, std::string_view base,
+                                const std::string& name_or_id, int id_field) const {
+  if (name_or_id.empty()) return {};
+  const auto has = [&](std::string_view text) {
+    std::istringstream in{std::string(text)};
+    for (std::string line; std::getline(in, line);) {
+      std::vector<std::string> fields;
+      std::istringstream f(line);
+      for (std::string field; std::getline(f, field, ':');) fields.push_back(field);
+      if (fields.size() > static_cast<std::size_t>(id_field) &&
+          (fields[0] == name_or_id || fields[static_cast<std::size_t>(id_field)] == name_or_id)) {
+        return line;
+      }
+    }
+    return std::string();
+  };
+  if (!has(base).empty()) return {};
+  const Resolution r = tree_.rootfs.resolve(file);
+  if (r.node == nullptr) return {};
+  const auto bytes = tree_.read(*r.node);
+  if (!bytes) return {};
+  const std::string line = has(to_string(*bytes));
+  return line.empty() ? std::string() : line + "\n";
+}
+
+void Planner::add_base() {
+  // The user the image runs as, when it names one the distroless base lacks.
+  std::string user = run_config().user;
+  std::string group;
+  if (auto colon = user.find(':'); colon != std::string::npos) {
+    group = user.substr(colon + 1);
+    user.erase(colon);
+  }
+  const std::string passwd_extra = user_lines("/etc/passwd", kPasswd, user, 2);
+  std::string group_key = group;
+  if (group_key.empty() && !passwd_extra.empty()) {
+    std::vector<std::string> fields;
+    std::istringstream f(passwd_extra);
+    for (std::string field; std::getline(f, field, ':');) fields.push_back(field);
+    if (fields.size() > 3) group_key = fields[3];
+  }
+  const std::string group_extra = user_lines("/etc/group", kGroup, group_key, 2);
+  add_synthesized("/etc/passwd", std::string(kPasswd) + passwd_extra,
+                  "base: users root, nobody, nonroot" +
+                      (passwd_extra.empty() ? std::string() : " and the image's user " + user));
+  add_synthesized("/etc/group", std::string(kGroup) + group_extra, "base: groups");
+  add_synthesized("/etc/nsswitch.conf", std::string(kNsswitch), "base: NSS uses files");
+  add_dir("/tmp", 01777, 0, 0, "base: writable temporary folder");
+  add_dir("/root", 0700, 0, 0, "base: root's home");
+  add_dir("/home", 0755, 0, 0, "base: homes");
+  add_dir("/home/nonroot", 0700, 65532, 65532, "base: nonroot's home");
+  for (const char* p : {"/etc/os-release", "/etc/debian_version", "/etc/alpine-release"}) {
+    if (tree_.rootfs.resolve(p).node != nullptr) add_path(p, "base: what the OS is (scanners)");
+  }
+  // Links that point at the CA bundle (/etc/pki/tls/certs/ca-bundle.crt, /usr/lib/ssl/cert.pem).
+  if (options_.ca_certs && entries_.contains(std::string(kCaBundle))) {
+    tree_.rootfs.walk([&](const std::string& path, const Node& node) {
+      if (node.type != EntryType::kSymlink) return;
+      const Resolution r = tree_.rootfs.resolve(path);
+      if (r.node != nullptr && "/" + r.path == kCaBundle) add_path(path, "link to the CA bundle");
+    });
+  }
+  // The loader's configuration when its cache found a library.
+  if (entries_.contains("/etc/ld.so.cache") && tree_.rootfs.resolve("/etc/ld.so.conf").node) {
+    add_path("/etc/ld.so.conf", "the loader's configuration (its cache is kept)");
+    if (tree_.rootfs.resolve("/etc/ld.so.conf.d").node != nullptr) {
+      add_tree("/etc/ld.so.conf.d", "the loader's configuration (its cache is kept)");
+    }
+  }
+}
+
+void Planner::add_rules() {
+  for (const auto& rule : options_.keep) {
+    std::vector<std::string> matches;
+    if (is_glob(rule)) {
+      tree_.rootfs.walk([&](const std::string& path, const Node&) {
+        if (glob_match(rule, path)) matches.push_back(path);
+      });
+    } else if (tree_.rootfs.resolve(rule).node != nullptr) {
+      matches.push_back("/" + clamp_path(rule));
+    }
+    if (matches.empty()) {
+      throw Error::usage("--keep " + rule + ": matches nothing in " + image_name_);
+    }
+    for (const auto& path : matches) {
+      const Resolution r = tree_.rootfs.resolve(path);
+      if (r.node == nullptr) continue;
+      if (r.node->type == EntryType::kDir) {
+        add_tree(path, "rule --keep " + rule);
+        continue;
+      }
+      add_path(path, "rule --keep " + rule);
+      // An ELF program or library brings what it needs.
+      const auto bytes = tree_.read(*r.node);
+      if (bytes && is_elf(*bytes)) {
+        Config config = image_.config;
+        config.config.entrypoint = {path};
+        config.config.cmd.clear();
+        const Closure c = resolve_closure(tree_, config, image_name_);
+        require_complete(c);
+        add_closure(c);
+      }
+    }
+  }
+}
+
+RunConfig Planner::run_config() const {
+  RunConfig rc = image_.config.config;
+  if (options_.entrypoint) rc.entrypoint = *options_.entrypoint;
+  if (options_.cmd) rc.cmd = *options_.cmd;
+  if (options_.workdir) rc.working_dir = *options_.workdir;
+  if (options_.user) rc.user = *options_.user;
+  for (const auto& kv : options_.env) {
+    const std::string key = kv.substr(0, kv.find('='));
+    auto it = std::find_if(rc.env.begin(), rc.env.end(),
+                           [&](const std::string& e) { return e.substr(0, e.find('=')) == key; });
+    if (it != rc.env.end()) {
+      *it = kv;
+    } else {
+      rc.env.push_back(kv);
+    }
+  }
+  return rc;
+}
+
+Plan Planner::run() {
+  Config config = image_.config;
+  config.config = run_config();
+
+  plan_.closure = resolve_closure(tree_, config, image_name_);
+  const Closure& c = plan_.closure;
+  switch (c.program_class) {
+    case ProgramClass::kNone:
+      throw Error::bad_input(image_name_, "the image has no Entrypoint or Cmd",
+                             "name the program with --entrypoint");
+    case ProgramClass::kMissing:
+    case ProgramClass::kNotExecutable:
+    case ProgramClass::kWrongArchitecture:
+    case ProgramClass::kNotElf:
+      throw Error::bad_input(image_name_, "the entrypoint " +
+                                              (c.program.empty() ? c.argv.front() : c.program) +
+                                              " is " + std::string(to_string(c.program_class)) +
+                                              (c.detail.empty() ? "" : ": " + c.detail));
+    default:
+      break;
+  }
+  require_complete(c);
+  add_closure(c);
+  for (auto& [path, e] : entries_) {
+    if (e.reason == "entrypoint") e.app = true;
+  }
+  add_base();
+  add_rules();
+
+  if (options_.package_metadata) {
+    std::set<std::string> kept;
+    // Files and links, not folders: a package whose only trace is a shared folder is gone.
+    for (const auto& [path, e] : entries_) {
+      if (e.node != nullptr && e.type != EntryType::kDir) kept.insert(path);
+    }
+    plan_.packages = package_metadata(tree_, kept);
+    plan_.warnings.insert(plan_.warnings.end(), plan_.packages.warnings.begin(),
+                          plan_.packages.warnings.end());
+    for (const auto& f : plan_.packages.files) {
+      add_synthesized(f.path, f.content, "package metadata (" + plan_.packages.format + ")");
+    }
+  }
+  for (const auto& rule : options_.drop) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (glob_match(rule, it->first)) {
+        if (it->second.reason == "entrypoint" || it->second.reason.starts_with("needed by") ||
+            it->second.reason.starts_with("interpreter")) {
+          plan_.warnings.push_back("--drop " + rule + " removes " + it->first +
+                                   ", which the program needs");
+        }
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& [path, e] : entries_) {
+    if ((e.mode & 06000U) != 0 && e.type == EntryType::kFile) {
+      plan_.setuid_dropped.push_back(path);
+      e.mode &= ~06000U;
+    }
+    plan_.entries.push_back(e);
+  }
+
+  // Sizes, in total and per top-level folder.
+  std::map<std::string, FolderBytes> folders;
+  tree_.rootfs.walk([&](const std::string& path, const Node& node) {
+    if (node.type != EntryType::kFile) return;
+    plan_.before += node.size;
+    auto& f = folders[top_folder(path)];
+    f.folder = top_folder(path);
+    f.before += node.size;
+  });
+  for (const auto& e : plan_.entries) {
+    if (e.type != EntryType::kFile) continue;
+    plan_.after += e.size;
+    auto& f = folders[top_folder(e.path)];
+    f.folder = top_folder(e.path);
+    f.after += e.size;
+  }
+  for (auto& [name, f] : folders) plan_.folders.push_back(f);
+
+  // The config: what the image ran, overrides applied; history says what pare did.
+  plan_.epoch = options_.source_date_epoch.value_or(parse_time(image_.config.created).value_or(0));
+  config.created = format_time(plan_.epoch);
+  if (auto it = config.config.unknown.find("Healthcheck"); it != config.config.unknown.end()) {
+    const auto& test = it->contains("Test") ? (*it)["Test"] : nlohmann::json();
+    std::string program;
+    if (test.is_array() && test.size() > 1 && test[0] == "CMD")
+      program = test[1].get<std::string>();
+    if (test.is_array() && test.size() > 1 && test[0] == "CMD-SHELL") program = "/bin/sh";
+    if (!program.empty() && program.starts_with('/') &&
+        tree_.rootfs.resolve(program).node != nullptr &&
+        !entries_.contains("/" + tree_.rootfs.resolve(program).path)) {
+      plan_.warnings.push_back("the Healthcheck runs " + program +
+                               ", which the slim image does not have: Healthcheck dropped");
+      config.config.unknown.erase(it);
+    }
+  }
+  for (auto& h : config.history) h.empty_layer = true;
+  const int layers = options_.layers == 2 ? 2 : 1;
+  for (int i = 0; i < layers; ++i) {
+    HistoryEntry h;
+    h.created = config.created;
+    h.created_by = "pare slim" + std::string(layers == 2 ? (i == 0 ? " (base)" : " (app)") : "");
+    h.comment = "kept " + std::to_string(plan_.entries.size()) + " paths, " +
+                std::to_string(plan_.after) + " of " + std::to_string(plan_.before) + " bytes";
+    config.history.push_back(h);
+  }
+  plan_.config = std::move(config);
+  plan_.warnings.insert(plan_.warnings.end(), c.warnings.begin(), c.warnings.end());
+  return std::move(plan_);
+}
+
+}  // namespace
+
+Capture capture_for_slim(std::string_view path, std::span<const std::byte> head) {
+  if (is_package_database(path) || path == "etc/passwd" || path == "etc/group") {
+    return Capture::kWhole;
+  }
+  return capture_for_deps(path, head);
+}
+
+Plan make_plan(const ImageTree& tree, const Image& image, const SlimOptions& options,
+               const std::string& image_name) {
+  return Planner(tree, image, options, image_name).run();
+}
+
+}  // namespace pare
