@@ -351,8 +351,8 @@ void Resolver::resolve_elf(const std::string& program, const ElfInfo& info) {
   const std::string have = oci_architecture(info);
   if (!want.empty() && have != want) {
     closure_.program_class = ProgramClass::kWrongArchitecture;
-    closure_.detail = "a " + (have.empty() ? closure_.machine : have) + " (" + closure_.machine +
-                      ") binary in a " + config_.platform().str() + " image";
+    closure_.detail = "built for " + (have.empty() ? closure_.machine : have) + " (" +
+                      closure_.machine + "), the image is " + config_.platform().str();
     return;
   }
   machine_ = info.machine;

@@ -122,6 +122,25 @@ expect_exit "an entrypoint that is not in the image" 3 "the entrypoint /nope is 
   -- "$PARE" slim "$S/fat-static.tar" -o "$WORK/bad.tar" --entrypoint /nope
 [ ! -e "$WORK/bad.tar" ] && ! ls "$WORK"/.bad.tar.tmp* >/dev/null 2>&1 && pass "nothing written on error" || fail "partial output"
 
+# zstd layers; a User the base lacks brings its passwd and group lines from the image.
+"$PARE" slim -q "$S/fat-static.tar" -o "$WORK/zstd.tar" --compression zstd --user bin --tag fat:zstd
+skopeo inspect --raw "oci-archive:$WORK/zstd.tar" | jq -e '.layers[0].mediaType | endswith("+zstd")' >/dev/null &&
+  skopeo copy -q "oci-archive:$WORK/zstd.tar" "dir:$WORK/zstd-copy" &&
+  pass "--compression zstd writes zstd layers skopeo verifies" || fail "zstd"
+mkdir -p "$WORK/zstd-layout" && tar -C "$WORK/zstd-layout" -xf "$WORK/zstd.tar"
+layer=$(jq -r '.layers[0].digest' "$WORK/zstd-layout/blobs/sha256/$(jq -r '.manifests[0].digest' "$WORK/zstd-layout/index.json" | cut -d: -f2)" | cut -d: -f2)
+zstd -dc "$WORK/zstd-layout/blobs/sha256/$layer" | tar -xOf - etc/passwd >"$WORK/passwd.txt"
+grep -q '^bin:x:2:2:' "$WORK/passwd.txt" && skopeo inspect --config "oci-archive:$WORK/zstd.tar" | jq -e '.config.User == "bin"' >/dev/null &&
+  pass "--user bin: the config says bin and passwd has its line" || { fail "--user"; cat "$WORK/passwd.txt"; }
+
+# An entrypoint built for another architecture: exit 3, nothing written.
+skopeo copy -q "oci-archive:$S/fat-arm64.tar" "oci:$WORK/wrong:x"
+umoci config --image "$WORK/wrong:x" --architecture amd64 --no-history >/dev/null 2>&1 ||
+  umoci config --image "$WORK/wrong:x" --architecture amd64 >/dev/null
+expect_exit "an arm64 entrypoint in an amd64 image" 3 "the entrypoint /function/bootstrap is wrong-architecture: built for arm64 \(aarch64\), the image is linux/amd64" \
+  -- "$PARE" slim "$WORK/wrong" -o "$WORK/wrong.tar"
+[ ! -e "$WORK/wrong.tar" ] && pass "nothing written for it" || fail "wrong.tar written"
+
 # arm64: slim, then run under chroot through qemu-aarch64-static.
 "$PARE" slim -q "$S/fat-arm64.tar" -o "$WORK/arm.tar" --tag fat:arm
 skopeo copy -q "oci-archive:$WORK/arm.tar" "dir:$WORK/arm-copy" && pass "arm64 output loads in skopeo" || fail "arm64 skopeo"
