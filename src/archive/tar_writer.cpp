@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -25,14 +26,7 @@ constexpr int kBlockSize = 64 << 10;
 
 ByteSink fd_sink(int fd, std::string name) {
   return [fd, name = std::move(name)](std::span<const std::byte> bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw Error::system(name, errno_message("write failed"));
-      }
-      bytes = bytes.subspan(static_cast<std::size_t>(n));
-    }
+    write_all(fd, bytes, name);
   };
 }
 

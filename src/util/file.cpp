@@ -30,6 +30,17 @@ void UniqueFd::reset() {
   fd_ = -1;
 }
 
+void write_all(int fd, std::span<const std::byte> bytes, const std::string& name) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error::system(name, errno_message("write failed"));
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+}
+
 UniqueFd open_read(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw Error::system(path.string(), errno_message("cannot open"));
@@ -46,17 +57,6 @@ std::size_t read_fd(int fd, std::span<std::byte> buf, const std::string& name) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno != EINTR) throw Error::system(name, errno_message("read failed"));
-  }
-}
-
-void write_fd(int fd, std::span<const std::byte> bytes, const std::string& name) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error::system(name, errno_message("write failed"));
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
 }
 
@@ -105,14 +105,14 @@ TempFile::~TempFile() {
 }
 
 void TempFile::append(std::span<const std::byte> bytes) {
-  write_fd(fd_.get(), bytes, path_.string());
+  write_all(fd_.get(), bytes, path_.string());
 }
 
 std::uint64_t TempFile::append(ByteSource& source) {
   std::vector<std::byte> buf(1 << 20);
   std::uint64_t total = 0;
   for (std::size_t n; (n = source.read(buf)) != 0;) {
-    write_fd(fd_.get(), std::span(buf).first(n), path_.string());
+    write_all(fd_.get(), std::span(buf).first(n), path_.string());
     total += n;
   }
   return total;
@@ -134,7 +134,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(std::span<const std::byte> bytes) {
-  write_fd(fd_.get(), bytes, path_.string());
+  write_all(fd_.get(), bytes, path_.string());
 }
 
 void AtomicFile::write(std::string_view text) {

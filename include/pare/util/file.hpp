@@ -30,6 +30,9 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+/// Writes every byte to `fd`, retrying short writes; throws Error (exit 4) naming `name`.
+void write_all(int fd, std::span<const std::byte> bytes, const std::string& name);
+
 /// Opens a file read-only; throws Error (exit 4, or 3 when it is not a regular file).
 UniqueFd open_read(const std::filesystem::path& path);
 
