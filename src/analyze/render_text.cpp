@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "pare/analyze/report.hpp"
@@ -91,10 +92,78 @@ std::string render_text(const AnalyzeReport& r, bool color) {
   }
   for (const auto& w : p.warnings) out << "warning: " << w << "\n";
   if (!p.error.empty()) out << "The program cannot start: " << p.error << "\n";
+  char eff[64];
+  std::snprintf(eff, sizeof eff, "%.4f", r.dive.efficiency);
+  char uwp[64];
+  std::snprintf(uwp, sizeof uwp, "%.2f%%", r.dive.user_wasted_percent * 100.0);
+  out << "\n"
+      << bold << "EFFICIENCY" << reset << "\n"
+      << "  dive efficiency " << eff << ", dive wasted " << human_size(r.dive.wasted_bytes)
+      << ", user size " << human_size(r.dive.user_size_bytes) << ", user wasted " << uwp << "\n"
+      << "  pare wasted (copies no longer visible) " << human_size(r.wasted) << "\n";
+  if (r.slim_size) {
+    out << "  a slim would keep " << human_size(*r.slim_size) << " of "
+        << human_size(r.content_size) << " (removes "
+        << human_size(r.content_size - std::min(r.content_size, *r.slim_size)) << ")\n";
+  } else if (!r.slim_error.empty()) {
+    out << "  no slim estimate: " << r.slim_error << "\n";
+  }
+  auto list = [&](const char* what, const std::vector<std::string>& items) {
+    if (items.empty()) return;
+    out << "  " << what << ": ";
+    for (std::size_t i = 0; i < items.size() && i < 8; ++i) out << (i ? ", " : "") << items[i];
+    if (items.size() > 8) out << ", ... (" << items.size() << ")";
+    out << "\n";
+  };
+  list("shells", r.findings.shells);
+  list("package managers", r.findings.package_managers);
+  list("setuid/setgid", r.findings.setuid_files);
+  if (!r.gates.empty()) {
+    out << "\n" << bold << "GATES" << reset << "\n";
+    for (const auto& g : r.gates) {
+      const std::string mark = g.passed ? (color ? "\033[32mPASS\033[0m" : "PASS")
+                                        : (color ? "\033[31mFAIL\033[0m" : "FAIL");
+      out << "  " << mark << "  " << g.message << "\n";
+    }
+  }
   out << "\n"
       << r.layers.size() << " layers, " << human_size(r.compressed_size) << " stored, "
       << human_size(r.uncompressed_size) << " uncompressed; " << r.files << " paths, "
       << human_size(r.content_size) << " of file content\n";
+  return out.str();
+}
+
+std::string render_markdown(const AnalyzeReport& r) {
+  std::ostringstream out;
+  out << "### pare analyze: `" << (r.names.empty() ? r.source : r.names.front()) << "` ("
+      << r.platform << ")\n\n";
+  out << "| size | layers | dive efficiency | wasted | a slim keeps |\n|---|---|---|---|---|\n";
+  char eff[32];
+  std::snprintf(eff, sizeof eff, "%.2f%%", r.dive.efficiency * 100.0);
+  out << "| " << human_size(r.uncompressed_size) << " | " << r.layers.size() << " | " << eff
+      << " | " << human_size(r.wasted) << " | "
+      << (r.slim_size ? human_size(*r.slim_size) : std::string("n/a")) << " |\n\n";
+  const Closure& p = r.program;
+  if (p.program_class != ProgramClass::kNone) {
+    out << "Program: `" << (p.program.empty() ? p.argv.front() : p.program) << "` ("
+        << to_string(p.program_class) << (p.libc.empty() ? "" : ", " + p.libc) << "), "
+        << p.files.size() << " paths needed, " << human_size(p.size()) << "\n\n";
+  }
+  out << "| # | size | added | changed | removed | created by |\n|---|---|---|---|---|---|\n";
+  for (const auto& l : r.layers) {
+    std::string by = one_line(l.created_by, 80);
+    for (auto& ch : by) {
+      if (ch == '|') ch = '/';
+    }
+    out << "| " << l.index << " | " << human_size(l.uncompressed_size) << " | " << l.changes.added
+        << " | " << l.changes.changed << " | " << l.changes.removed << " | `" << by << "` |\n";
+  }
+  if (!r.gates.empty()) {
+    out << "\n| gate | result |\n|---|---|\n";
+    for (const auto& g : r.gates) {
+      out << "| " << g.name << " | " << (g.passed ? "✅ " : "❌ ") << g.message << " |\n";
+    }
+  }
   return out.str();
 }
 

@@ -8,7 +8,7 @@
 namespace pare {
 
 AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree,
-                          Closure closure) {
+                          Closure closure, const LayerAccounting& accounting) {
   AnalyzeReport r;
   r.source = source;
   r.format = std::string(to_string(image.format));
@@ -25,6 +25,10 @@ AnalyzeReport make_report(const std::string& source, const Image& image, const I
   r.env = c.config.env;
   r.program = std::move(closure);
 
+  const WasteReport waste = accounting.waste();
+  r.wasted = waste.wasted_bytes;
+  r.dive = accounting.dive();
+  r.findings = find_findings(tree.rootfs);
   std::vector<const HistoryEntry*> layer_history;
   for (const auto& h : c.history) {
     if (!h.empty_layer) layer_history.push_back(&h);
@@ -42,6 +46,7 @@ AnalyzeReport make_report(const std::string& source, const Image& image, const I
     row.uncompressed_size = lr.stats.uncompressed_size;
     row.entries = lr.stats.entries;
     row.changes = lr.changes;
+    if (i < waste.layers.size()) row.waste = waste.layers[i];
     r.compressed_size += row.compressed_size;
     r.uncompressed_size += row.uncompressed_size;
     r.layers.push_back(std::move(row));
@@ -90,6 +95,34 @@ nlohmann::json closure_json(const Closure& c) {
 
 }  // namespace
 
+nlohmann::json gates_json(const std::vector<GateResult>& gates) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : gates) {
+    out.push_back({{"name", g.name},
+                   {"passed", g.passed},
+                   {"actual", g.actual},
+                   {"limit", g.limit},
+                   {"message", g.message}});
+  }
+  return out;
+}
+
+GateInputs gate_inputs(const AnalyzeReport& r) {
+  GateInputs in;
+  in.size = r.uncompressed_size;
+  in.layers = r.layers.size();
+  in.efficiency = r.dive.efficiency;
+  in.wasted = r.wasted;
+  in.dive_wasted = r.dive.wasted_bytes;
+  in.dive_user_wasted_percent = r.dive.user_wasted_percent;
+  if (r.slim_size) in.removable = r.content_size - std::min(r.content_size, *r.slim_size);
+  in.shells = r.findings.shells;
+  in.package_managers = r.findings.package_managers;
+  in.setuid_files = r.findings.setuid_files;
+  in.user = r.user;
+  return in;
+}
+
 nlohmann::json to_json_report(const AnalyzeReport& r) {
   using nlohmann::json;
   json layers = json::array();
@@ -105,30 +138,50 @@ nlohmann::json to_json_report(const AnalyzeReport& r) {
                       {"entries", l.entries},
                       {"filesAdded", l.changes.added},
                       {"filesChanged", l.changes.changed},
-                      {"filesRemoved", l.changes.removed}});
+                      {"filesRemoved", l.changes.removed},
+                      {"bytesAdded", l.waste.bytes_added},
+                      {"bytesOverwrittenLater", l.waste.bytes_overwritten_later}});
   }
-  return {{"schemaVersion", kAnalyzeSchemaVersion},
-          {"source", r.source},
-          {"format", r.format},
-          {"names", r.names},
-          {"platform", r.platform},
-          {"manifestDigest", r.manifest_digest},
-          {"configDigest", r.config_digest},
-          {"created", r.created},
-          {"config",
-           {{"entrypoint", r.entrypoint},
-            {"cmd", r.cmd},
-            {"user", r.user},
-            {"workingDir", r.working_dir},
-            {"env", r.env}}},
-          {"entrypoint", closure_json(r.program)},
-          {"layers", layers},
-          {"totals",
-           {{"layers", r.layers.size()},
-            {"compressedSize", r.compressed_size},
-            {"uncompressedSize", r.uncompressed_size},
-            {"files", r.files},
-            {"contentSize", r.content_size}}}};
+  return {
+      {"schemaVersion", kAnalyzeSchemaVersion},
+      {"source", r.source},
+      {"format", r.format},
+      {"names", r.names},
+      {"platform", r.platform},
+      {"manifestDigest", r.manifest_digest},
+      {"configDigest", r.config_digest},
+      {"created", r.created},
+      {"config",
+       {{"entrypoint", r.entrypoint},
+        {"cmd", r.cmd},
+        {"user", r.user},
+        {"workingDir", r.working_dir},
+        {"env", r.env}}},
+      {"entrypoint", closure_json(r.program)},
+      {"layers", layers},
+      {"totals",
+       {{"layers", r.layers.size()},
+        {"compressedSize", r.compressed_size},
+        {"uncompressedSize", r.uncompressed_size},
+        {"files", r.files},
+        {"contentSize", r.content_size},
+        {"wastedBytes", r.wasted}}},
+      {"dive",
+       {{"efficiency", r.dive.efficiency},
+        {"sizeBytes", r.dive.size_bytes},
+        {"userSizeBytes", r.dive.user_size_bytes},
+        {"wastedBytes", r.dive.wasted_bytes},
+        {"userWastedPercent", r.dive.user_wasted_percent}}},
+      {"findings",
+       {{"shells", r.findings.shells},
+        {"packageManagers", r.findings.package_managers},
+        {"setuid", r.findings.setuid_files}}},
+      {"slim",
+       {{"size", r.slim_size ? json(*r.slim_size) : json(nullptr)},
+        {"removable", r.slim_size ? json(r.content_size - std::min(r.content_size, *r.slim_size))
+                                  : json(nullptr)},
+        {"error", r.slim_error}}},
+      {"gates", gates_json(r.gates)}};
 }
 
 std::string human_size(std::uint64_t bytes) {

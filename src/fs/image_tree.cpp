@@ -26,8 +26,10 @@ std::optional<std::vector<std::byte>> ImageTree::read(const Node& node) const {
   return content.read(*node.content);
 }
 
-ImageTree build_tree(const Bundle& bundle, const Image& image, const LayerLimits& limits,
-                     const CaptureRule& capture, const std::function<void(std::size_t)>& on_layer) {
+ImageTree build_tree(
+    const Bundle& bundle, const Image& image, const LayerLimits& limits, const CaptureRule& capture,
+    const std::function<void(std::size_t)>& on_layer,
+    const std::function<void(std::size_t, const std::vector<TarEntry>&)>& on_entries) {
   ImageTree tree;
   std::vector<std::byte> chunk(std::size_t{64} << 10U);
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
@@ -53,6 +55,7 @@ ImageTree build_tree(const Bundle& bundle, const Image& image, const LayerLimits
       }
       contents.back() = tree.content.finish(begin);
     });
+    if (on_entries) on_entries(i, entries);
     const std::string what = bundle.describe() + ": layer " + std::to_string(i);
     result.changes = tree.rootfs.apply_layer(static_cast<int>(i), entries, what, contents);
     tree.layers.push_back(result);

@@ -7,6 +7,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "pare/analyze/efficiency.hpp"
+#include "pare/analyze/findings.hpp"
+#include "pare/analyze/gates.hpp"
 #include "pare/deps/closure.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/image.hpp"
@@ -25,6 +28,7 @@ struct LayerRow {
   std::uint64_t uncompressed_size = 0;
   std::uint64_t entries = 0;
   LayerChanges changes;
+  LayerWaste waste;
 };
 
 /// What `pare analyze` reports: a value the renderers turn into text or JSON.
@@ -47,14 +51,26 @@ struct AnalyzeReport {
   std::uint64_t uncompressed_size = 0;  ///< sum of layer tar sizes
   std::uint64_t files = 0;              ///< paths in the merged tree
   std::uint64_t content_size = 0;       ///< bytes of regular files in the merged tree
+  DiveMetrics dive;                     ///< dive's numbers, computed as dive computes them
+  std::uint64_t wasted = 0;             ///< pare's: bytes of copies that no longer show
+  Findings findings;
+  std::optional<std::uint64_t> slim_size;  ///< bytes of files a slim would keep (dry-run plan)
+  std::string slim_error;                  ///< why no plan could be made
+  std::vector<GateResult> gates;
 };
 
 /// The schema version of the JSON report; raised on any incompatible change.
-inline constexpr int kAnalyzeSchemaVersion = 2;
+inline constexpr int kAnalyzeSchemaVersion = 3;
 
 /// Builds the report from an image, its merged tree and its program's closure.
 AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree,
-                          Closure closure);
+                          Closure closure, const LayerAccounting& accounting);
+
+/// What the gates compare, from a report.
+GateInputs gate_inputs(const AnalyzeReport& report);
+
+/// A Markdown summary for a pull-request comment.
+std::string render_markdown(const AnalyzeReport& report);
 
 nlohmann::json to_json_report(const AnalyzeReport& report);
 std::string render_text(const AnalyzeReport& report, bool color);

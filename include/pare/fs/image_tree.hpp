@@ -40,9 +40,12 @@ struct ImageTree {
 
 /// Reads every layer of `image` once, in order, verifying each (see read_layer), and merges
 /// them, capturing what `capture` asks for. `on_layer` (optional) is told when each layer
-/// starts, for progress.
-ImageTree build_tree(const Bundle& bundle, const Image& image, const LayerLimits& limits,
-                     const CaptureRule& capture = {},
-                     const std::function<void(std::size_t index)>& on_layer = {});
+/// starts, for progress; `on_entries` (optional) gets each layer's entries, in tar order,
+/// before they are merged (per-layer statistics).
+ImageTree build_tree(
+    const Bundle& bundle, const Image& image, const LayerLimits& limits,
+    const CaptureRule& capture = {}, const std::function<void(std::size_t index)>& on_layer = {},
+    const std::function<void(std::size_t index, const std::vector<TarEntry>& entries)>& on_entries =
+        {});
 
 }  // namespace pare

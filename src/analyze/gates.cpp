@@ -1,0 +1,204 @@
+#include "pare/analyze/gates.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "pare/analyze/report.hpp"
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+namespace {
+
+std::string percent(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", ratio * 100.0);
+  return buf;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) {
+    s = s.substr(1, s.size() - 2);
+  }
+  return std::string(s);
+}
+
+GateResult at_most(const std::string& name, std::uint64_t actual, std::uint64_t limit, bool bytes) {
+  auto show = [&](std::uint64_t v) { return bytes ? human_size(v) : std::to_string(v); };
+  GateResult r{name, actual <= limit, show(actual), show(limit), ""};
+  r.message = r.passed ? name + ": " + show(actual) + " <= " + show(limit)
+                       : name + ": " + show(actual) + " is over the limit of " + show(limit) +
+                             " by " + show(actual - limit);
+  return r;
+}
+
+GateResult ratio_gate(const std::string& name, double actual, double limit, bool at_least) {
+  GateResult r{name, at_least ? actual >= limit : actual <= limit, percent(actual), percent(limit),
+               ""};
+  r.message = name + ": " + percent(actual) +
+              (r.passed ? (at_least ? " >= " : " <= ") + percent(limit)
+                        : (at_least ? " is under " : " is over ") + percent(limit) + " by " +
+                              percent(std::fabs(actual - limit)));
+  return r;
+}
+
+GateResult forbid(const std::string& what, const std::vector<std::string>& found) {
+  GateResult r{"forbid " + what, found.empty(), std::to_string(found.size()), "0", ""};
+  if (r.passed) {
+    r.message = "forbid " + what + ": none";
+  } else {
+    std::string list;
+    for (std::size_t i = 0; i < found.size() && i < 5; ++i) list += (i ? ", " : "") + found[i];
+    if (found.size() > 5) list += ", ...";
+    r.message = "forbid " + what + ": " + std::to_string(found.size()) + " found (" + list + ")";
+  }
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  const std::string s = trim(text);
+  std::size_t end = 0;
+  double value = 0;
+  try {
+    value = std::stod(s, &end);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (value < 0) return std::nullopt;
+  std::string unit = trim(std::string_view(s).substr(end));
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double factor = 1;
+  if (unit.empty() || unit == "b")
+    factor = 1;
+  else if (unit == "k" || unit == "kb")
+    factor = 1e3;
+  else if (unit == "m" || unit == "mb")
+    factor = 1e6;
+  else if (unit == "g" || unit == "gb")
+    factor = 1e9;
+  else if (unit == "t" || unit == "tb")
+    factor = 1e12;
+  else if (unit == "kib")
+    factor = 1024.0;
+  else if (unit == "mib")
+    factor = 1024.0 * 1024;
+  else if (unit == "gib")
+    factor = 1024.0 * 1024 * 1024;
+  else
+    return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(value * factor));
+}
+
+std::optional<double> parse_ratio(std::string_view text) {
+  std::string s = trim(text);
+  const bool pct = !s.empty() && s.back() == '%';
+  if (pct) s.pop_back();
+  std::size_t end = 0;
+  double value = 0;
+  try {
+    value = std::stod(s, &end);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (end != s.size() || value < 0) return std::nullopt;
+  return pct ? value / 100.0 : value;
+}
+
+std::vector<GateResult> evaluate_gates(const GateConfig& c, const GateInputs& in) {
+  std::vector<GateResult> out;
+  if (c.max_size) out.push_back(at_most("max-size", in.size, *c.max_size, true));
+  if (c.max_layers) out.push_back(at_most("max-layers", in.layers, *c.max_layers, false));
+  if (c.min_efficiency) {
+    out.push_back(ratio_gate("min-efficiency", in.efficiency, *c.min_efficiency, true));
+  }
+  if (c.max_wasted) out.push_back(at_most("max-wasted", in.wasted, *c.max_wasted, true));
+  if (c.max_wasted_percent) {
+    const double ratio =
+        in.size == 0 ? 0.0 : static_cast<double>(in.wasted) / static_cast<double>(in.size);
+    out.push_back(ratio_gate("max-wasted-percent", ratio, *c.max_wasted_percent, false));
+  }
+  if (c.max_removable) {
+    if (in.removable) {
+      out.push_back(at_most("max-removable", *in.removable, *c.max_removable, true));
+    } else {
+      out.push_back({"max-removable", false, "unknown", human_size(*c.max_removable),
+                     "max-removable: no slim plan could be made for this image"});
+    }
+  }
+  // dive fails these when the threshold is met or crossed.
+  if (c.dive_max_wasted) {
+    GateResult g = at_most("dive highestWastedBytes", in.dive_wasted, *c.dive_max_wasted, true);
+    if (in.dive_wasted == *c.dive_max_wasted) {
+      g.passed = false;
+      g.message = "dive highestWastedBytes: " + g.actual + " meets the limit";
+    }
+    out.push_back(g);
+  }
+  if (c.dive_max_user_wasted_percent) {
+    GateResult g = ratio_gate("dive highestUserWastedPercent", in.dive_user_wasted_percent,
+                              *c.dive_max_user_wasted_percent, false);
+    if (in.dive_user_wasted_percent == *c.dive_max_user_wasted_percent) {
+      g.passed = false;
+      g.message = "dive highestUserWastedPercent: " + g.actual + " meets the limit";
+    }
+    out.push_back(g);
+  }
+  for (const auto& what : c.forbid) {
+    if (what == "shell") out.push_back(forbid(what, in.shells));
+    if (what == "package-manager") out.push_back(forbid(what, in.package_managers));
+    if (what == "setuid") out.push_back(forbid(what, in.setuid_files));
+    if (what == "root-user") {
+      const bool root = in.user.empty() || in.user == "root" || in.user == "0" ||
+                        in.user.starts_with("0:") || in.user.starts_with("root:");
+      GateResult r{"forbid root-user", !root, in.user.empty() ? "(unset: root)" : in.user,
+                   "not root", ""};
+      r.message = root ? "forbid root-user: the image runs as root (User is " +
+                             (in.user.empty() ? std::string("unset") : "\"" + in.user + "\"") + ")"
+                       : "forbid root-user: runs as " + in.user;
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+GateConfig parse_dive_ci(std::string_view text, const std::string& file) {
+  GateConfig c;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = trim(std::string_view(line).substr(0, colon));
+    const std::string value = trim(std::string_view(line).substr(colon + 1));
+    std::string k;
+    for (char ch : key) {
+      if (ch != '_' && ch != '-')
+        k += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    if (k == "rules") continue;
+    const bool off = value.empty() || value == "disabled" || value == "off" || value == "false";
+    auto bad = [&] { return Error::usage(file + ": " + key + ": cannot read \"" + value + "\""); };
+    if (k == "lowestefficiency") {
+      if (off) continue;
+      c.min_efficiency = parse_ratio(value);
+      if (!c.min_efficiency) throw bad();
+    } else if (k == "highestwastedbytes") {
+      if (off) continue;
+      c.dive_max_wasted = parse_size(value);
+      if (!c.dive_max_wasted) throw bad();
+    } else if (k == "highestuserwastedpercent") {
+      if (off) continue;
+      c.dive_max_user_wasted_percent = parse_ratio(value);
+      if (!c.dive_max_user_wasted_percent) throw bad();
+    }
+  }
+  return c;
+}
+
+}  // namespace pare

@@ -1,0 +1,81 @@
+# pare analyze as a CI gate: dive's numbers on dive's own fixture, each gate passing and failing
+# from flags, from .pare.json and from dive's .dive-ci, findings present and absent, JSON and
+# Markdown output.
+source "$(dirname "$0")/lib.sh"
+need jq skopeo umoci gcc musl-gcc aarch64-linux-gnu-gcc qemu-aarch64-static
+[ "$(id -u)" -eq 0 ] || skip "the fixtures chown and chroot, which needs root"
+make_fixtures
+S=$WORK/slim
+bash "$REPO/testdata/make-slim-images.sh" "$S" >/dev/null
+FAT=$S/fat-static.tar
+"$PARE" slim -q "$FAT" -o "$WORK/slim.tar"
+
+# gate NAME CODE PATTERN -- ARGS: analyze exits CODE and its output matches PATTERN.
+gate() {
+  local name=$1 code=$2 pattern=$3
+  shift 4
+  local rc=0
+  "$PARE" analyze "$@" >"$WORK/g.out" 2>&1 || rc=$?
+  if [ "$rc" -eq "$code" ] && grep -qE -- "$pattern" "$WORK/g.out"; then
+    pass "$name"
+  else
+    fail "$name: exit $rc"; tail -5 "$WORK/g.out"
+  fi
+}
+
+# dive's numbers, exactly as dive's README and tests give them.
+D=$SHARED/peer-fixtures/dive
+if [ -d "$D" ]; then
+  "$PARE" analyze --format json "$D/test-docker-image.tar" >"$WORK/dive.json"
+  jq -e '.dive.sizeBytes == 1220598 and .dive.userSizeBytes == 66237 and .dive.wastedBytes == 32025
+         and (.dive.efficiency - 0.9844212134184309 | fabs) < 1e-12
+         and (.dive.userWastedPercent - 0.4834911001404049 | fabs) < 1e-12' "$WORK/dive.json" >/dev/null &&
+    pass "dive's efficiency, size, user size, wasted and user wasted percent reproduced" ||
+    { fail "dive numbers"; jq .dive "$WORK/dive.json"; }
+  mkdir -p "$WORK/divecfg" && cp "$D/.dive-ci" "$WORK/divecfg/.dive-ci"
+  (cd "$WORK/divecfg" && "$PARE" analyze --format json "$D/test-docker-image.tar") >"$WORK/divegates.json"
+  jq -e '(.gates | length) == 3 and (.gates | all(.passed))' "$WORK/divegates.json" >/dev/null &&
+    pass "dive's own .dive-ci, found in the working folder, passes on its fixture" || { fail ".dive-ci"; jq .gates "$WORK/divegates.json"; }
+  printf 'rules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: 1KB\n' >"$WORK/strict.dive-ci"
+  gate ".dive-ci given to --config fails with the rule and by how much" 1 \
+    "FAIL  min-efficiency: 98.44% is under 99.00% by 0.56%" -- --config "$WORK/strict.dive-ci" "$D/test-docker-image.tar"
+elif [ "${CI:-}" = true ]; then
+  fail "no peer fixtures in CI"
+fi
+
+gate "max-size passes under the limit" 0 "PASS  max-size" -- --max-size 1GB "$FAT"
+gate "max-size fails over the limit, saying by how much" 1 "FAIL  max-size: [0-9.]+ MB is over the limit of 1.0 MB by [0-9.]+ MB" -- --max-size 1MB "$FAT"
+gate "max-layers" 1 "FAIL  max-layers: 4 is over the limit of 2 by 2" -- --max-layers 2 "$FAT"
+gate "max-layers passes" 0 "PASS  max-layers" -- --max-layers 4 "$FAT"
+gate "max-wasted: pare's own wasted bytes" 1 "FAIL  max-wasted" -- --max-wasted 1kB "$FAT"
+gate "max-wasted-percent" 1 "FAIL  max-wasted-percent" -- --max-wasted-percent 1% "$FAT"
+gate "min-efficiency" 0 "PASS  min-efficiency" -- --min-efficiency 0.1 "$FAT"
+gate "max-removable: a slim would remove megabytes" 1 "FAIL  max-removable" -- --max-removable 100kB "$FAT"
+gate "max-removable passes on a slim image" 0 "PASS  max-removable" -- --max-removable 100kB "$WORK/slim.tar"
+gate "forbid shell finds bash" 1 "FAIL  forbid shell: .*bash" -- --forbid shell "$FAT"
+gate "forbid shell passes on the slim image" 0 "PASS  forbid shell: none" -- --forbid shell "$WORK/slim.tar"
+gate "forbid setuid finds su" 1 "FAIL  forbid setuid: 1 found \(/usr/bin/su\)" -- --forbid setuid "$FAT"
+gate "forbid setuid passes on the slim image" 0 "PASS  forbid setuid: none" -- --forbid setuid "$WORK/slim.tar"
+gate "forbid package-manager" 0 "PASS  forbid package-manager: none" -- --forbid package-manager "$WORK/slim.tar"
+gate "forbid root-user: User unset" 1 "FAIL  forbid root-user: the image runs as root" -- --forbid root-user "$FAT"
+"$PARE" slim -q "$FAT" -o "$WORK/nonroot.tar" --user nonroot
+gate "forbid root-user passes for nonroot" 0 "PASS  forbid root-user: runs as nonroot" -- --forbid root-user "$WORK/nonroot.tar"
+
+mkdir -p "$WORK/pcfg" && printf '{"analyze": {"maxLayers": 2, "forbid": ["shell"]}}' >"$WORK/pcfg/.pare.json"
+(cd "$WORK/pcfg" && "$PARE" analyze --format json "$FAT") >"$WORK/p.json" || true
+jq -e '(.gates | map(.name) | sort) == ["forbid shell", "max-layers"] and (.gates | all(.passed | not))' "$WORK/p.json" >/dev/null &&
+  pass ".pare.json in the working folder sets gates; the JSON carries every gate's result" || { fail ".pare.json gates"; jq .gates "$WORK/p.json"; }
+rc=0; (cd "$WORK/pcfg" && "$PARE" analyze -q "$FAT") >"$WORK/q.txt" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && [ "$(wc -l <"$WORK/q.txt")" -eq 2 ] && grep -q '^FAIL' "$WORK/q.txt" &&
+  pass "--quiet prints only the failed gates" || { fail "--quiet: exit $rc"; cat "$WORK/q.txt"; }
+expect_exit "a malformed size is a usage error" 2 "--max-size lots: not a size" -- "$PARE" analyze --max-size lots "$FAT"
+
+"$PARE" analyze --format markdown --max-layers 10 "$FAT" >"$WORK/r.md"
+grep -q '^### pare analyze: `fat:static` (linux/amd64)' "$WORK/r.md" && grep -q '^| # | size | added | changed | removed | created by |' "$WORK/r.md" &&
+  grep -q '^| max-layers | ✅ max-layers: 4 <= 10 |' "$WORK/r.md" &&
+  pass "markdown: a heading, the layer table and the gates" || { fail "markdown"; cat "$WORK/r.md"; }
+jq -e '.findings.shells | map(select(endswith("/bash"))) | length == 1' < <("$PARE" analyze --format json "$FAT") >/dev/null &&
+  pass "findings name the shells present" || fail "shell finding"
+jq -e '(.findings.shells | length) == 0 and (.findings.setuid | length) == 0' < <("$PARE" analyze --format json "$WORK/slim.tar") >/dev/null &&
+  pass "and none on the slim image" || fail "slim findings"
+finish
