@@ -8,7 +8,7 @@ packages=(
   # formatting and linting
   clang-format clang-tidy
   # fixtures and independent validators
-  tar gzip zstd coreutils findutils gawk fakeroot jq skopeo umoci
+  tar gzip zstd coreutils findutils gawk fakeroot jq skopeo umoci python3-jsonschema
   # real programs for the loader tests: static, dynamic and arm64
   musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support libcurl4-openssl-dev file
   # bench/

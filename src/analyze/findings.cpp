@@ -1,5 +1,9 @@
 #include "pare/analyze/findings.hpp"
 
+#include <fnmatch.h>
+#include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 
 namespace pare {
@@ -11,8 +15,40 @@ constexpr const char* kBinFolders[] = {"/bin",      "/sbin",          "/usr/bin"
 constexpr const char* kShells[] = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"};
 constexpr const char* kPackageManagers[] = {"apt", "apt-get",  "dpkg", "apk",    "yum",
                                             "dnf", "microdnf", "rpm",  "zypper", "pacman"};
+constexpr const char* kToolchain[] = {"gcc", "g++",  "cc",    "c++", "clang", "clang++", "ld",
+                                      "as",  "make", "cmake", "go",  "rustc", "cargo",   "javac"};
 
-/// Each name found in a bin folder, once per real file (/bin -> usr/bin is one folder).
+/// A kind of bytes, by the folders (globs, matched against absolute paths) that hold them.
+struct Rule {
+  const char* category;
+  const char* what;
+  std::vector<const char*> globs;
+};
+
+const std::vector<Rule>& rules() {
+  static const std::vector<Rule> kRules = {
+      {"package-cache", "apt package lists", {"/var/lib/apt/lists"}},
+      {"package-cache", "apt downloaded packages", {"/var/cache/apt"}},
+      {"package-cache", "apk cache", {"/var/cache/apk", "/etc/apk/cache"}},
+      {"package-cache", "yum and dnf caches", {"/var/cache/yum", "/var/cache/dnf"}},
+      {"package-cache", "pip cache", {"/root/.cache/pip", "/home/*/.cache/pip"}},
+      {"package-cache", "npm cache", {"/root/.npm", "/home/*/.npm"}},
+      {"package-cache",
+       "yarn cache",
+       {"/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/home/*/.cache/yarn"}},
+      {"package-cache",
+       "Go build and module caches",
+       {"/root/.cache/go-build", "/home/*/.cache/go-build", "/go/pkg/mod", "/root/go/pkg/mod"}},
+      {"docs", "documentation", {"/usr/share/doc", "/usr/local/share/doc"}},
+      {"man", "manual pages", {"/usr/share/man", "/usr/local/share/man"}},
+      {"info", "info pages", {"/usr/share/info"}},
+      {"locales", "locales", {"/usr/share/locale", "/usr/lib/locale", "/usr/share/i18n"}},
+      {"headers", "C and C++ headers", {"/usr/include", "/usr/local/include"}},
+      {"toolchain", "compiler internals", {"/usr/lib/gcc", "/usr/libexec/gcc", "/usr/local/go"}},
+  };
+  return kRules;
+}
+
 std::vector<std::string> programs(const Rootfs& rootfs, std::span<const char* const> names) {
   std::vector<std::string> found;
   std::set<std::string> real;
@@ -27,17 +63,106 @@ std::vector<std::string> programs(const Rootfs& rootfs, std::span<const char* co
   return found;
 }
 
+std::uint64_t file_bytes(const Node& node) {
+  return node.type == EntryType::kFile ? node.size : 0;
+}
+
 }  // namespace
 
-Findings find_findings(const Rootfs& rootfs) {
+Findings find_findings(const Rootfs& rootfs, std::size_t top) {
   Findings f;
   f.shells = programs(rootfs, kShells);
   f.package_managers = programs(rootfs, kPackageManagers);
+
+  // One walk: setuid, world-writable, per-folder totals, static libraries, duplicates.
+  std::map<std::string, std::uint64_t> folder_bytes;
+  std::vector<SizedPath> files;
+  std::map<std::string, std::vector<std::string>> by_hash;
+  std::map<std::string, std::uint64_t> hash_size;
+  Finding static_libs{"static-libs", "static libraries", 0, 0, {}};
   rootfs.walk([&](const std::string& path, const Node& node) {
+    if (node.type == EntryType::kDir) {
+      if ((node.mode & 0002U) != 0 && (node.mode & 01000U) == 0) f.world_writable.push_back(path);
+      return;
+    }
     if ((node.type == EntryType::kFile || node.type == EntryType::kHardlink) &&
         (node.mode & 06000U) != 0) {
       f.setuid_files.push_back(path);
     }
+    const std::uint64_t bytes = file_bytes(node);
+    if (bytes == 0) return;
+    files.push_back({path, bytes});
+    for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      folder_bytes[path.substr(0, slash)] += bytes;
+    }
+    if (path.ends_with(".a") && path.find("/lib") != std::string::npos) {
+      static_libs.bytes += bytes;
+      ++static_libs.files;
+      if (static_libs.paths.size() < 20) static_libs.paths.push_back(path);
+    }
+    if (!node.sha256.empty()) {
+      by_hash[node.sha256].push_back(path);
+      hash_size[node.sha256] = bytes;
+    }
+  });
+
+  for (const Rule& rule : rules()) {
+    Finding finding{rule.category, rule.what, 0, 0, {}};
+    auto add = [&](const std::string& path, const Node& node) {
+      if (finding.paths.size() < 20) finding.paths.push_back(path);
+      std::function<void(const Node&)> sum = [&](const Node& n) {
+        if (n.type == EntryType::kFile) {
+          finding.bytes += n.size;
+          ++finding.files;
+        }
+        for (const auto& [name, child] : n.children) sum(*child);
+      };
+      sum(node);
+    };
+    for (const char* glob : rule.globs) {
+      if (std::string_view(glob).find('*') == std::string_view::npos) {
+        if (const Node* n = rootfs.find(glob)) add(glob, *n);
+        continue;
+      }
+      rootfs.walk([&](const std::string& path, const Node& node) {
+        if (::fnmatch(glob, path.c_str(), FNM_PATHNAME) == 0) add(path, node);
+      });
+    }
+    if (!finding.paths.empty()) f.categories.push_back(std::move(finding));
+  }
+  if (static_libs.files > 0) f.categories.push_back(std::move(static_libs));
+  const auto toolchain = programs(rootfs, kToolchain);
+  if (!toolchain.empty()) {
+    Finding t{"toolchain", "compilers and build tools", 0, 0, toolchain};
+    for (const auto& p : toolchain) {
+      const Resolution r = rootfs.resolve(p);
+      t.bytes += r.node != nullptr ? file_bytes(*r.node) : 0;
+      ++t.files;
+    }
+    f.categories.push_back(std::move(t));
+  }
+
+  auto largest = [&](std::vector<SizedPath> list) {
+    std::sort(list.begin(), list.end(), [](const SizedPath& a, const SizedPath& b) {
+      return a.bytes != b.bytes ? a.bytes > b.bytes : a.path < b.path;
+    });
+    if (list.size() > top) list.resize(top);
+    return list;
+  };
+  f.largest_files = largest(std::move(files));
+  std::vector<SizedPath> folders;
+  folders.reserve(folder_bytes.size());
+  for (const auto& [path, bytes] : folder_bytes) folders.push_back({path, bytes});
+  f.largest_folders = largest(std::move(folders));
+
+  for (auto& [hash, paths] : by_hash) {
+    if (paths.size() > 1) f.duplicates.push_back({hash, hash_size[hash], paths});
+  }
+  std::sort(f.duplicates.begin(), f.duplicates.end(), [](const Duplicate& a, const Duplicate& b) {
+    const auto wa = a.size * (a.paths.size() - 1);
+    const auto wb = b.size * (b.paths.size() - 1);
+    return wa != wb ? wa > wb : a.sha256 < b.sha256;
   });
   return f;
 }

@@ -118,6 +118,32 @@ std::string render_text(const AnalyzeReport& r, bool color) {
   list("shells", r.findings.shells);
   list("package managers", r.findings.package_managers);
   list("setuid/setgid", r.findings.setuid_files);
+  list("world-writable folders", r.findings.world_writable);
+  if (!r.findings.categories.empty()) {
+    out << "\n" << bold << "WHERE THE BYTES ARE" << reset << "\n";
+    for (const auto& c : r.findings.categories) {
+      out << pad_left(human_size(c.bytes), 9) << "  " << c.what << " (" << c.files
+          << " files: " << c.paths.front() << (c.paths.size() > 1 ? ", ..." : "") << ")\n";
+    }
+  }
+  if (!r.findings.duplicates.empty()) {
+    out << "\n" << bold << "IDENTICAL FILES" << reset << "\n";
+    for (std::size_t i = 0; i < r.findings.duplicates.size() && i < 10; ++i) {
+      const auto& d = r.findings.duplicates[i];
+      out << pad_left(human_size(d.size), 9) << "  x" << d.paths.size() << "  " << d.paths[0]
+          << ", " << d.paths[1] << (d.paths.size() > 2 ? ", ..." : "") << "\n";
+    }
+  }
+  if (!r.findings.largest_files.empty()) {
+    out << "\n" << bold << "LARGEST FILES" << reset << "\n";
+    for (const auto& s : r.findings.largest_files) {
+      out << pad_left(human_size(s.bytes), 9) << "  " << s.path << "\n";
+    }
+    out << "\n" << bold << "LARGEST FOLDERS" << reset << "\n";
+    for (const auto& s : r.findings.largest_folders) {
+      out << pad_left(human_size(s.bytes), 9) << "  " << s.path << "\n";
+    }
+  }
   if (!r.gates.empty()) {
     out << "\n" << bold << "GATES" << reset << "\n";
     for (const auto& g : r.gates) {

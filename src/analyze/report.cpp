@@ -8,7 +8,7 @@
 namespace pare {
 
 AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree,
-                          Closure closure, const LayerAccounting& accounting) {
+                          Closure closure, const LayerAccounting& accounting, std::size_t top) {
   AnalyzeReport r;
   r.source = source;
   r.format = std::string(to_string(image.format));
@@ -28,7 +28,7 @@ AnalyzeReport make_report(const std::string& source, const Image& image, const I
   const WasteReport waste = accounting.waste();
   r.wasted = waste.wasted_bytes;
   r.dive = accounting.dive();
-  r.findings = find_findings(tree.rootfs);
+  r.findings = find_findings(tree.rootfs, top);
   std::vector<const HistoryEntry*> layer_history;
   for (const auto& h : c.history) {
     if (!h.empty_layer) layer_history.push_back(&h);
@@ -94,6 +94,38 @@ nlohmann::json closure_json(const Closure& c) {
 }
 
 }  // namespace
+
+nlohmann::json findings_json(const Findings& f) {
+  using nlohmann::json;
+  json categories = json::array();
+  for (const auto& c : f.categories) {
+    categories.push_back({{"category", c.category},
+                          {"what", c.what},
+                          {"bytes", c.bytes},
+                          {"files", c.files},
+                          {"paths", c.paths}});
+  }
+  auto sized = [](const std::vector<SizedPath>& list) {
+    json out = json::array();
+    for (const auto& s : list) out.push_back({{"path", s.path}, {"bytes", s.bytes}});
+    return out;
+  };
+  json duplicates = json::array();
+  for (const auto& d : f.duplicates) {
+    duplicates.push_back({{"sha256", d.sha256},
+                          {"size", d.size},
+                          {"paths", d.paths},
+                          {"wastedBytes", d.size * (d.paths.size() - 1)}});
+  }
+  return {{"shells", f.shells},
+          {"packageManagers", f.package_managers},
+          {"setuid", f.setuid_files},
+          {"worldWritable", f.world_writable},
+          {"categories", categories},
+          {"largestFiles", sized(f.largest_files)},
+          {"largestFolders", sized(f.largest_folders)},
+          {"duplicates", duplicates}};
+}
 
 nlohmann::json gates_json(const std::vector<GateResult>& gates) {
   nlohmann::json out = nlohmann::json::array();
@@ -172,10 +204,7 @@ nlohmann::json to_json_report(const AnalyzeReport& r) {
         {"userSizeBytes", r.dive.user_size_bytes},
         {"wastedBytes", r.dive.wasted_bytes},
         {"userWastedPercent", r.dive.user_wasted_percent}}},
-      {"findings",
-       {{"shells", r.findings.shells},
-        {"packageManagers", r.findings.package_managers},
-        {"setuid", r.findings.setuid_files}}},
+      {"findings", findings_json(r.findings)},
       {"slim",
        {{"size", r.slim_size ? json(*r.slim_size) : json(nullptr)},
         {"removable", r.slim_size ? json(r.content_size - std::min(r.content_size, *r.slim_size))

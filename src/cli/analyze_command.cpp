@@ -30,6 +30,7 @@ struct AnalyzeOptions {
   std::string max_wasted_percent;
   std::string max_removable;
   std::vector<std::string> forbid;
+  std::size_t top = 10;
 };
 
 std::string read_file(const std::string& path) {
@@ -142,11 +143,12 @@ int run_analyze(const AnalyzeOptions& options) {
         term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
                            std::to_string(image.layers.size()));
       },
-      [&](std::size_t, const std::vector<TarEntry>& entries) { accounting.add_layer(entries); });
+      [&](std::size_t, const std::vector<TarEntry>& entries) { accounting.add_layer(entries); },
+      /*hash_files=*/true);
   term.progress_done();
   Closure closure = resolve_closure(tree, image.config, bundle->describe());
   AnalyzeReport report =
-      make_report(bundle->describe(), image, tree, std::move(closure), accounting);
+      make_report(bundle->describe(), image, tree, std::move(closure), accounting, options.top);
   // The size a slim would reach: the same plan `pare slim --dry-run` prints.
   try {
     report.slim_size = make_plan(tree, image, SlimOptions{}, bundle->describe()).after;
@@ -194,6 +196,7 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
                   "fail above this share of wasted bytes (0.1 or 10%)");
   cmd->add_option("--max-removable", options->max_removable,
                   "fail when a slim would remove more than this");
+  cmd->add_option("--top", options->top, "how many largest files and folders to list (10)");
   cmd->add_option("--forbid", options->forbid, "shell, package-manager, setuid or root-user")
       ->check(CLI::IsMember({"shell", "package-manager", "setuid", "root-user"}));
   cmd->callback([options, &exit_code] { exit_code = run_analyze(*options); });

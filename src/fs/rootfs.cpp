@@ -136,7 +136,8 @@ Node* Rootfs::resolve_parent(std::string_view parent, int layer, const std::stri
 
 LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries,
                                  const std::string& what,
-                                 const std::vector<std::optional<ContentRef>>& contents) {
+                                 const std::vector<std::optional<ContentRef>>& contents,
+                                 const std::vector<std::string>& hashes) {
   LayerChanges changes;
   std::vector<std::string> paths;
   paths.reserve(entries.size());
@@ -198,6 +199,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
     node->dev_minor = e.dev_minor;
     node->layer = layer;
     if (i < contents.size()) node->content = contents[i];
+    if (i < hashes.size()) node->sha256 = hashes[i];
     if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
       auto target = normalize_path(e.link_target);
@@ -216,6 +218,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
       copy_attributes(*node, src);
       node->size = src.size;
       node->content = src.content;
+      node->sha256 = src.sha256;
       node->data_layer = src.type == EntryType::kHardlink ? src.data_layer : src.layer;
       node->data_path = src.type == EntryType::kHardlink ? src.data_path : *target;
       node->link_target = src.type == EntryType::kHardlink ? src.link_target : *target;

@@ -78,4 +78,19 @@ jq -e '.findings.shells | map(select(endswith("/bash"))) | length == 1' < <("$PA
   pass "findings name the shells present" || fail "shell finding"
 jq -e '(.findings.shells | length) == 0 and (.findings.setuid | length) == 0' < <("$PARE" analyze --format json "$WORK/slim.tar") >/dev/null &&
   pass "and none on the slim image" || fail "slim findings"
+
+# Where the bytes are: each category on the fat image, none on the slim one.
+"$PARE" analyze --format json --top 3 "$FAT" >"$WORK/fat.json"
+for cat in "apt downloaded packages" documentation "manual pages" locales; do
+  jq -e --arg w "$cat" '.findings.categories[] | select(.what == $w and .bytes > 0)' "$WORK/fat.json" >/dev/null &&
+    pass "finding: $cat on the fat image" || fail "finding $cat"
+done
+jq -e '(.findings.largestFiles | length) == 3 and .findings.largestFiles[0].bytes >= .findings.largestFiles[1].bytes
+       and (.findings.largestFolders | length) == 3' "$WORK/fat.json" >/dev/null &&
+  pass "--top 3 lists the 3 largest files and folders, largest first" || fail "top"
+jq -e '.findings.duplicates[] | select(.paths | index("/usr/share/doc/bash/CHANGES.gz"))' "$WORK/fat.json" >/dev/null &&
+  pass "identical files in several places are found by content" || fail "duplicates"
+"$PARE" analyze --format json "$WORK/slim.tar" >"$WORK/slimf.json"
+jq -e '(.findings.categories | length) == 0 and (.findings.duplicates | length) == 0 and (.findings.worldWritable | length) == 0' "$WORK/slimf.json" >/dev/null &&
+  pass "the slim image has no caches, docs, locales or duplicates" || { fail "slim findings"; jq .findings "$WORK/slimf.json"; }
 finish

@@ -64,7 +64,7 @@ inline constexpr int kAnalyzeSchemaVersion = 3;
 
 /// Builds the report from an image, its merged tree and its program's closure.
 AnalyzeReport make_report(const std::string& source, const Image& image, const ImageTree& tree,
-                          Closure closure, const LayerAccounting& accounting);
+                          Closure closure, const LayerAccounting& accounting, std::size_t top = 10);
 
 /// What the gates compare, from a report.
 GateInputs gate_inputs(const AnalyzeReport& report);

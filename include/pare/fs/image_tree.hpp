@@ -41,11 +41,13 @@ struct ImageTree {
 /// Reads every layer of `image` once, in order, verifying each (see read_layer), and merges
 /// them, capturing what `capture` asks for. `on_layer` (optional) is told when each layer
 /// starts, for progress; `on_entries` (optional) gets each layer's entries, in tar order,
-/// before they are merged (per-layer statistics).
+/// before they are merged (per-layer statistics). With `hash_files`, every regular file's bytes
+/// are hashed into Node::sha256 (to find identical files).
 ImageTree build_tree(
     const Bundle& bundle, const Image& image, const LayerLimits& limits,
     const CaptureRule& capture = {}, const std::function<void(std::size_t index)>& on_layer = {},
     const std::function<void(std::size_t index, const std::vector<TarEntry>& entries)>& on_entries =
-        {});
+        {},
+    bool hash_files = false);
 
 }  // namespace pare

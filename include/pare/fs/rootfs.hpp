@@ -28,6 +28,7 @@ struct Node {
   std::map<std::string, std::string> xattrs;
   int layer = -1;                     ///< index of the layer it came from; -1 for implicit dirs
   std::optional<ContentRef> content;  ///< captured bytes (whole file or its head), if any
+  std::string sha256;                 ///< hex digest of the content, when the tree was hashed
   /// Hardlinks: the layer and path of the tar entry that carries the bytes (their target's).
   int data_layer = -1;
   std::string data_path;
@@ -65,7 +66,8 @@ class Rootfs {
   /// a path that does not exist.
   /// `contents`, when not empty, holds for each entry the bytes captured of it.
   LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries, const std::string& what,
-                           const std::vector<std::optional<ContentRef>>& contents = {});
+                           const std::vector<std::optional<ContentRef>>& contents = {},
+                           const std::vector<std::string>& hashes = {});
 
   /// The node at a normalized path, symlinks not followed; null when absent.
   const Node* find(std::string_view path) const;
