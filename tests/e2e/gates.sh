@@ -50,6 +50,9 @@ gate "max-layers passes" 0 "PASS  max-layers" -- --max-layers 4 "$FAT"
 gate "max-wasted: pare's own wasted bytes" 1 "FAIL  max-wasted" -- --max-wasted 1kB "$FAT"
 gate "max-wasted-percent" 1 "FAIL  max-wasted-percent" -- --max-wasted-percent 1% "$FAT"
 gate "min-efficiency" 0 "PASS  min-efficiency" -- --min-efficiency 0.1 "$FAT"
+gate "min-efficiency fails, by how much" 1 "FAIL  min-efficiency: 91.59% is under 99.00% by 7.41%" -- --min-efficiency 99% "$FAT"
+gate "max-wasted passes" 0 "PASS  max-wasted" -- --max-wasted 1GB "$FAT"
+gate "max-wasted-percent passes" 0 "PASS  max-wasted-percent" -- --max-wasted-percent 0.9 "$FAT"
 gate "max-removable: a slim would remove megabytes" 1 "FAIL  max-removable" -- --max-removable 100kB "$FAT"
 gate "max-removable passes on a slim image" 0 "PASS  max-removable" -- --max-removable 100kB "$WORK/slim.tar"
 gate "forbid shell finds bash" 1 "FAIL  forbid shell: .*bash" -- --forbid shell "$FAT"
@@ -79,6 +82,16 @@ jq -e '.findings.shells | map(select(endswith("/bash"))) | length == 1' < <("$PA
 jq -e '(.findings.shells | length) == 0 and (.findings.setuid | length) == 0' < <("$PARE" analyze --format json "$WORK/slim.tar") >/dev/null &&
   pass "and none on the slim image" || fail "slim findings"
 
+# Colors only on a terminal, and never with NO_COLOR (script(1) gives analyze a terminal).
+if command -v script >/dev/null; then
+  script -qec "$PARE analyze --max-layers 9 $FAT" /dev/null >"$WORK/tty.txt" 2>&1 || true
+  NO_COLOR=1 script -qec "$PARE analyze --max-layers 9 $FAT" /dev/null >"$WORK/nocolor.txt" 2>&1 || true
+  "$PARE" analyze --max-layers 9 "$FAT" >"$WORK/pipe.txt" 2>&1 || true
+  esc=$(printf '\033')
+  grep -q "$esc\[32mPASS" "$WORK/tty.txt" && ! grep -q "$esc\[3" "$WORK/nocolor.txt" && ! grep -q "$esc" "$WORK/pipe.txt" &&
+    pass "colors on a terminal only, NO_COLOR honoured" || fail "colors"
+fi
+
 # Where the bytes are: each category on the fat image, none on the slim one.
 "$PARE" analyze --format json --top 3 "$FAT" >"$WORK/fat.json"
 for cat in "apt downloaded packages" documentation "manual pages" locales; do
@@ -93,4 +106,25 @@ jq -e '.findings.duplicates[] | select(.paths | index("/usr/share/doc/bash/CHANG
 "$PARE" analyze --format json "$WORK/slim.tar" >"$WORK/slimf.json"
 jq -e '(.findings.categories | length) == 0 and (.findings.duplicates | length) == 0 and (.findings.worldWritable | length) == 0' "$WORK/slimf.json" >/dev/null &&
   pass "the slim image has no caches, docs, locales or duplicates" || { fail "slim findings"; jq .findings "$WORK/slimf.json"; }
+
+# Every other finding, on an image umoci builds with each of them.
+umoci init --layout "$WORK/fnd" >/dev/null
+umoci new --image "$WORK/fnd:x" >/dev/null
+umoci unpack --image "$WORK/fnd:x" "$WORK/fnd-b" >/dev/null
+F=$WORK/fnd-b/rootfs
+for p in usr/include/zlib.h usr/lib/x86_64-linux-gnu/libz.a usr/share/info/tar.info.gz \
+         root/.cache/pip/http/a root/.npm/_cacache/b usr/local/share/.cache/yarn/c \
+         root/.cache/go-build/d var/cache/apk/APKINDEX.tar.gz usr/lib/gcc/x86_64-linux-gnu/12/cc1; do
+  mkdir -p "$(dirname "$F/$p")" && head -c 1000 /dev/urandom >"$F/$p"
+done
+mkdir -p "$F/usr/bin" && cp /bin/true "$F/usr/bin/gcc" && mkdir -m 0777 "$F/shared" && chmod 0777 "$F/shared"
+umoci repack --image "$WORK/fnd:x" "$WORK/fnd-b" >/dev/null
+"$PARE" analyze --format json "$WORK/fnd" >"$WORK/fnd.json"
+for what in "C and C++ headers" "static libraries" "info pages" "pip cache" "npm cache" "yarn cache" \
+            "Go build and module caches" "apk cache" "compiler internals" "compilers and build tools"; do
+  jq -e --arg w "$what" '.findings.categories[] | select(.what == $w and .files >= 1)' "$WORK/fnd.json" >/dev/null &&
+    pass "finding: $what" || fail "finding $what"
+done
+jq -e '.findings.worldWritable == ["/shared"]' "$WORK/fnd.json" >/dev/null &&
+  pass "finding: a world-writable folder without the sticky bit" || { fail "world-writable"; jq .findings.worldWritable "$WORK/fnd.json"; }
 finish
