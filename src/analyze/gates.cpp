@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "pare/analyze/report.hpp"
@@ -61,8 +62,11 @@ GateResult forbid(const std::string& what, const std::vector<std::string>& found
 
 }  // namespace
 
-std::optional<std::uint64_t> parse_size(std::string_view text) {
-  const std::string s = trim(text);
+namespace {
+
+/// The number at the start of `s` and where it ends; nullopt when there is none or it is
+/// negative.
+std::optional<std::pair<double, std::size_t>> leading_number(const std::string& s) {
   std::size_t end = 0;
   double value = 0;
   try {
@@ -71,43 +75,42 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     return std::nullopt;
   }
   if (value < 0) return std::nullopt;
-  std::string unit = trim(std::string_view(s).substr(end));
+  return std::pair{value, end};
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  static const std::map<std::string, double> kUnits = {{"", 1},
+                                                       {"b", 1},
+                                                       {"k", 1e3},
+                                                       {"kb", 1e3},
+                                                       {"m", 1e6},
+                                                       {"mb", 1e6},
+                                                       {"g", 1e9},
+                                                       {"gb", 1e9},
+                                                       {"t", 1e12},
+                                                       {"tb", 1e12},
+                                                       {"kib", 1024.0},
+                                                       {"mib", 1024.0 * 1024},
+                                                       {"gib", 1024.0 * 1024 * 1024}};
+  const std::string s = trim(text);
+  const auto number = leading_number(s);
+  if (!number) return std::nullopt;
+  std::string unit = trim(std::string_view(s).substr(number->second));
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  double factor = 1;
-  if (unit.empty() || unit == "b")
-    factor = 1;
-  else if (unit == "k" || unit == "kb")
-    factor = 1e3;
-  else if (unit == "m" || unit == "mb")
-    factor = 1e6;
-  else if (unit == "g" || unit == "gb")
-    factor = 1e9;
-  else if (unit == "t" || unit == "tb")
-    factor = 1e12;
-  else if (unit == "kib")
-    factor = 1024.0;
-  else if (unit == "mib")
-    factor = 1024.0 * 1024;
-  else if (unit == "gib")
-    factor = 1024.0 * 1024 * 1024;
-  else
-    return std::nullopt;
-  return static_cast<std::uint64_t>(std::llround(value * factor));
+  const auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(number->first * it->second));
 }
 
 std::optional<double> parse_ratio(std::string_view text) {
   std::string s = trim(text);
   const bool pct = !s.empty() && s.back() == '%';
   if (pct) s.pop_back();
-  std::size_t end = 0;
-  double value = 0;
-  try {
-    value = std::stod(s, &end);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (end != s.size() || value < 0) return std::nullopt;
-  return pct ? value / 100.0 : value;
+  const auto number = leading_number(s);
+  if (!number || number->second != s.size()) return std::nullopt;
+  return pct ? number->first / 100.0 : number->first;
 }
 
 std::vector<GateResult> evaluate_gates(const GateConfig& c, const GateInputs& in) {
