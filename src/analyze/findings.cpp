@@ -1,5 +1,7 @@
 #include "pare/analyze/findings.hpp"
 
+#include "pare/util/path.hpp"
+
 #include <fnmatch.h>
 #include <algorithm>
 #include <functional>
@@ -63,6 +65,33 @@ std::vector<std::string> programs(const Rootfs& rootfs, std::span<const char* co
   return found;
 }
 
+/// The paths a glob names, component by component: a literal component is looked up, a
+/// wildcard one matched against the folder's children. No walk of the whole tree, and
+/// symlinks are not followed (only what the image holds at those paths counts).
+std::vector<std::pair<std::string, const Node*>> expand_glob(const Rootfs& rootfs,
+                                                             std::string_view glob) {
+  std::vector<std::pair<std::string, const Node*>> level{{"", &rootfs.root()}};
+  for (const auto part : split_path(glob)) {
+    const std::string pattern(part);
+    std::vector<std::pair<std::string, const Node*>> next;
+    for (const auto& [path, node] : level) {
+      if (pattern.find_first_of("*?[") == std::string::npos) {
+        if (auto it = node->children.find(pattern); it != node->children.end()) {
+          next.emplace_back(path + "/" + pattern, it->second.get());
+        }
+        continue;
+      }
+      for (const auto& [name, child] : node->children) {
+        if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) {
+          next.emplace_back(path + "/" + name, child.get());
+        }
+      }
+    }
+    level = std::move(next);
+  }
+  return level;
+}
+
 std::uint64_t file_bytes(const Node& node) {
   return node.type == EntryType::kFile ? node.size : 0;
 }
@@ -121,13 +150,7 @@ Findings find_findings(const Rootfs& rootfs, std::size_t top) {
       sum(node);
     };
     for (const char* glob : rule.globs) {
-      if (std::string_view(glob).find('*') == std::string_view::npos) {
-        if (const Node* n = rootfs.find(glob)) add(glob, *n);
-        continue;
-      }
-      rootfs.walk([&](const std::string& path, const Node& node) {
-        if (::fnmatch(glob, path.c_str(), FNM_PATHNAME) == 0) add(path, node);
-      });
+      for (const auto& [path, node] : expand_glob(rootfs, glob)) add(path, *node);
     }
     if (!finding.paths.empty()) f.categories.push_back(std::move(finding));
   }

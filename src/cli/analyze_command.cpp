@@ -151,7 +151,8 @@ int run_analyze(const AnalyzeOptions& options) {
       make_report(bundle->describe(), image, tree, std::move(closure), accounting, options.top);
   // The size a slim would reach: the same plan `pare slim --dry-run` prints.
   try {
-    report.slim_size = make_plan(tree, image, SlimOptions{}, bundle->describe()).after;
+    report.slim_size =
+        make_plan(tree, image, SlimOptions{}, bundle->describe(), report.program).after;
   } catch (const Error& e) {
     report.slim_error = e.what();
   }

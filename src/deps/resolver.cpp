@@ -88,6 +88,7 @@ struct Object {
   std::string origin;  ///< $ORIGIN
   ElfInfo info;
   int parent = -1;
+  std::string real;  ///< the file it is, symlinks resolved (normalized)
 };
 
 class Resolver {
@@ -396,10 +397,15 @@ void Resolver::resolve_elf(const std::string& program, const ElfInfo& info) {
 
   // The program itself: $ORIGIN is its real folder (the kernel resolves /proc/self/exe).
   const Resolution self = tree_.rootfs.resolve(program);
-  Object main{program, program, dir_name(absolute(self.path)), info, -1};
+  Object main{program, program, dir_name(absolute(self.path)), info, -1, self.path};
   objects_.push_back(main);
   // The interpreter is mapped already: libc's DT_NEEDED on it matches by SONAME.
-  Object rtld{base_name(info.interpreter), info.interpreter, dir_name(info.interpreter), {}, 0};
+  Object rtld{base_name(info.interpreter),
+              info.interpreter,
+              dir_name(info.interpreter),
+              {},
+              0,
+              interp.path};
   if (auto rtld_info = elf_at(info.interpreter)) rtld.info = *rtld_info;
   objects_.push_back(rtld);
 
@@ -444,9 +450,9 @@ int Resolver::load(const std::string& name, const std::string& path, int parent,
   const Resolution r = tree_.rootfs.resolve(path);
   // The same file under another name is one object (glibc compares device and inode).
   for (const Object& loaded : objects_) {
-    if (tree_.rootfs.resolve(loaded.path).path == r.path) return -1;
+    if (loaded.real == r.path) return -1;
   }
-  Object o{name, path, dir_name(path), *elf_at(path), parent};
+  Object o{name, path, dir_name(path), *elf_at(path), parent, r.path};
   objects_.push_back(o);
   closure_.libraries.push_back(
       {name, path, parent >= 0 ? objects_[static_cast<std::size_t>(parent)].path : "", via});

@@ -67,8 +67,12 @@ std::string top_folder(const std::string& path) {
 class Planner {
  public:
   Planner(const ImageTree& tree, const Image& image, const SlimOptions& options,
-          std::string image_name)
-      : tree_(tree), image_(image), options_(options), image_name_(std::move(image_name)) {}
+          std::string image_name, std::optional<Closure> closure)
+      : tree_(tree),
+        image_(image),
+        options_(options),
+        image_name_(std::move(image_name)),
+        resolved_(std::move(closure)) {}
 
   Plan run();
 
@@ -93,6 +97,7 @@ class Planner {
   std::string image_name_;
   std::map<std::string, PlanEntry> entries_;
   Plan plan_;
+  std::optional<Closure> resolved_;
 };
 
 void Planner::add_node(const std::string& path, const Node& node, const std::string& reason) {
@@ -317,7 +322,7 @@ Plan Planner::run() {
   Config config = image_.config;
   config.config = run_config();
 
-  plan_.closure = resolve_closure(tree_, config, image_name_);
+  plan_.closure = resolved_ ? std::move(*resolved_) : resolve_closure(tree_, config, image_name_);
   const Closure& c = plan_.closure;
   switch (c.program_class) {
     case ProgramClass::kNone:
@@ -437,8 +442,8 @@ Capture capture_for_slim(std::string_view path, std::span<const std::byte> head)
 }
 
 Plan make_plan(const ImageTree& tree, const Image& image, const SlimOptions& options,
-               const std::string& image_name) {
-  return Planner(tree, image, options, image_name).run();
+               const std::string& image_name, std::optional<Closure> closure) {
+  return Planner(tree, image, options, image_name, std::move(closure)).run();
 }
 
 }  // namespace pare

@@ -75,8 +75,10 @@ Capture capture_for_slim(std::string_view path, std::span<const std::byte> head)
 /// Plans a slim of `image`: the entrypoint's closure, the distroless base, package metadata and
 /// the user's rules. Throws Error (exit 3) when the program is missing, not executable, built
 /// for another architecture, or its closure is incomplete; exit 2 for a rule that matches
-/// nothing.
+/// nothing. `closure`, when given, is the program's closure the caller already resolved for the
+/// same run config (no entrypoint, cmd, env, workdir or user override), so it is not resolved
+/// again.
 Plan make_plan(const ImageTree& tree, const Image& image, const SlimOptions& options,
-               const std::string& image_name);
+               const std::string& image_name, std::optional<Closure> closure = std::nullopt);
 
 }  // namespace pare
