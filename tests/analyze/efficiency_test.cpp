@@ -46,7 +46,12 @@ bool in_ci() {
 }  // namespace
 
 TEST_CASE("dive's metrics on dive's own test-docker-image.tar match dive's published numbers") {
-  const std::string fixture = PARE_SOURCE_DIR "/../shared/peer-fixtures/dive/test-docker-image.tar";
+  // Where tests/e2e/lib.sh looks: $PARE_SHARED, else shared/ beside the repository.
+  const char* shared = std::getenv("PARE_SHARED");
+  const std::string fixture =
+      (shared != nullptr && *shared != '\0' ? std::string(shared)
+                                            : std::string(PARE_SOURCE_DIR "/../shared")) +
+      "/peer-fixtures/dive/test-docker-image.tar";
   if (!std::filesystem::exists(fixture)) {
     if (in_ci()) FAIL("missing peer fixture ", fixture);
     MESSAGE("skipped: no peer fixture at ", fixture);
