@@ -7,6 +7,7 @@ namespace pare::cli {
 /// Each adds one subcommand whose callback runs it and stores its exit code in `exit_code`.
 void add_analyze_command(CLI::App& app, int& exit_code);
 void add_ls_command(CLI::App& app, int& exit_code);
+void add_pack_command(CLI::App& app, int& exit_code);
 void add_slim_command(CLI::App& app, int& exit_code);
 
 }  // namespace pare::cli

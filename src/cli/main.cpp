@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   pare::cli::add_analyze_command(app, exit_code);
   pare::cli::add_slim_command(app, exit_code);
+  pare::cli::add_pack_command(app, exit_code);
   pare::cli::add_ls_command(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -12,6 +12,7 @@
 #include "pare/slim/layer_builder.hpp"
 #include "pare/slim/plan.hpp"
 #include "pare/util/error.hpp"
+#include "plan_output.hpp"
 #include "terminal.hpp"
 
 namespace pare::cli {
@@ -39,17 +40,8 @@ struct SlimCommandOptions {
   std::vector<std::string> tags;
   std::string compression;
   int layers = 0;
+  std::string preset;
 };
-
-/// A JSON array of strings ('["/app", "-v"]') or one plain string.
-std::vector<std::string> argv_of(const std::string& flag, const std::string& text) {
-  if (!text.starts_with('[')) return {text};
-  try {
-    return nlohmann::json::parse(text).get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error::usage(flag + " " + text + ": not a JSON array of strings");
-  }
-}
 
 /// The rules of .pare.json (in the working folder) or --config FILE, under "slim".
 SlimOptions read_config_file(const std::string& given) {
@@ -106,86 +98,21 @@ SlimOptions merge(const SlimCommandOptions& cli) {
                                                 : Compression::kGzip;
   }
   if (cli.layers != 0) o.layers = cli.layers;
+  if (cli.preset == "lambda") {
+    if (o.compression != Compression::kGzip) {
+      throw Error::usage("--preset lambda: rule lambda-gzip-layers: Lambda takes gzip layers only",
+                         "drop --compression");
+    }
+    o.homes = false;
+  }
   if (o.layers != 1 && o.layers != 2) throw Error::usage("--layers must be 1 or 2");
   for (const auto& kv : o.env) {
     if (kv.find('=') == std::string::npos || kv.starts_with('=')) {
       throw Error::usage("--env " + kv + ": expected KEY=VALUE");
     }
   }
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
-    char* end = nullptr;
-    const long long v = std::strtoll(epoch, &end, 10);
-    if (end == nullptr || *end != '\0' || v < 0) {
-      throw Error::usage("SOURCE_DATE_EPOCH=" + std::string(epoch) + ": not a number of seconds");
-    }
-    o.source_date_epoch = v;
-  }
+  o.source_date_epoch = source_date_epoch();
   return o;
-}
-
-nlohmann::json plan_json(const std::string& source, const std::string& platform, const Plan& p) {
-  using nlohmann::json;
-  json entries = json::array();
-  for (const auto& e : p.entries) {
-    entries.push_back({{"path", e.path},
-                       {"type", to_string(e.type)},
-                       {"size", e.size},
-                       {"mode", e.mode},
-                       {"reason", e.reason}});
-  }
-  json folders = json::array();
-  for (const auto& f : p.folders) {
-    folders.push_back({{"folder", f.folder}, {"before", f.before}, {"after", f.after}});
-  }
-  json packages = json::array();
-  for (const auto& k : p.packages.packages) {
-    packages.push_back({{"name", k.name}, {"version", k.version}});
-  }
-  return {{"schemaVersion", 1},
-          {"source", source},
-          {"platform", platform},
-          {"program", p.closure.program},
-          {"class", to_string(p.closure.program_class)},
-          {"before", p.before},
-          {"after", p.after},
-          {"entries", entries},
-          {"folders", folders},
-          {"packages", packages},
-          {"droppedPackages", p.packages.dropped},
-          {"setuidDropped", p.setuid_dropped},
-          {"warnings", p.warnings}};
-}
-
-std::string plan_text(const std::string& platform, const Plan& p) {
-  std::string out = "Plan for " + platform + ": " + p.closure.program + " (" +
-                    std::string(to_string(p.closure.program_class)) + ")\n\n";
-  for (const auto& e : p.entries) {
-    std::string size =
-        e.type == EntryType::kFile ? human_size(e.size) : std::string(to_string(e.type));
-    out += std::string(std::max<std::size_t>(0, 9 - std::min<std::size_t>(9, size.size())), ' ') +
-           size + "  " + e.path + (e.link_target.empty() ? "" : " -> " + e.link_target) + "  " +
-           e.reason + "\n";
-  }
-  out += "\nFOLDER            BEFORE       AFTER\n";
-  for (const auto& f : p.folders) {
-    std::string name = f.folder;
-    name.resize(std::max<std::size_t>(name.size(), 14), ' ');
-    out += name + "  " + human_size(f.before) + "  ->  " + human_size(f.after) + "\n";
-  }
-  if (!p.setuid_dropped.empty()) {
-    out += "\nsetuid/setgid bits dropped:";
-    for (const auto& s : p.setuid_dropped) out += " " + s;
-    out += "\n";
-  }
-  if (!p.packages.packages.empty()) {
-    out += "\npackages still present (" + p.packages.format + "):";
-    for (const auto& k : p.packages.packages) out += " " + k.name;
-    out += "\n";
-  }
-  for (const auto& w : p.warnings) out += "warning: " + w + "\n";
-  out += "\n" + human_size(p.before) + " -> " + human_size(p.after) + " of files, " +
-         std::to_string(p.entries.size()) + " paths\n";
-  return out;
 }
 
 int run_slim(const SlimCommandOptions& options) {
@@ -198,6 +125,12 @@ int run_slim(const SlimCommandOptions& options) {
   ImageSelector selector = options.image.selector();
   std::vector<std::optional<Platform>> platforms;
   if (options.image.platform == "all") {
+    if (options.preset == "lambda") {
+      throw Error::usage(
+          "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an "
+          "index",
+          "slim one platform per output: --platform linux/amd64 or --platform linux/arm64");
+    }
     selector.platform.reset();
     for (auto& p : list_platforms(*bundle, selector)) platforms.emplace_back(p);
   } else {
@@ -220,6 +153,9 @@ int run_slim(const SlimCommandOptions& options) {
         });
     term.progress_done();
     Plan plan = make_plan(tree, image, slim, bundle->describe());
+    if (options.preset == "lambda") {
+      require_lambda(bundle->describe(), check_lambda(lambda_facts(plan, slim, 1)));
+    }
     before += plan.before;
     after += plan.after;
     paths += plan.entries.size();
@@ -236,7 +172,7 @@ int run_slim(const SlimCommandOptions& options) {
     }
     OutputImage out;
     out.platform = image.platform();
-    out.layers = build_slim_layers(*bundle, image, tree, plan, slim, options.image.limits());
+    out.layers = build_slim_layers(bundle.get(), image, tree, plan, slim, options.image.limits());
     plan.config.diff_ids.clear();
     for (const auto& l : out.layers) plan.config.diff_ids.push_back(l.diff_id);
     const std::string config = nlohmann::json(plan.config).dump();
@@ -295,6 +231,10 @@ void add_slim_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"gzip", "zstd", "none"}));
   cmd->add_option("--layers", o->layers, "1, or 2: a base layer and an app layer")
       ->check(CLI::Range(1, 2));
+  cmd->add_option("--preset", o->preset,
+                  "lambda: AWS Lambda's rules (one platform, gzip layers, absolute non-symlink "
+                  "entrypoint, world-readable files, read-only root)")
+      ->check(CLI::IsMember({"lambda"}));
   cmd->callback([o, &exit_code] { exit_code = run_slim(*o); });
 }
 

@@ -1,6 +1,7 @@
 #include "pare/fs/image_tree.hpp"
 
 #include "pare/digest/sha256.hpp"
+#include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -23,8 +24,18 @@ std::vector<std::byte> read_head(TarReader& reader) {
 }  // namespace
 
 std::optional<std::vector<std::byte>> ImageTree::read(const Node& node) const {
-  if (!node.content) return std::nullopt;
-  return content.read(*node.content);
+  if (node.content) return content.read(*node.content);
+  if (node.host_path.empty()) return std::nullopt;
+  FileSource source(node.host_path);
+  std::vector<std::byte> bytes(node.size);
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const std::size_t n = source.read(std::span(bytes).subspan(got));
+    if (n == 0) break;
+    got += n;
+  }
+  bytes.resize(got);
+  return bytes;
 }
 
 ImageTree build_tree(

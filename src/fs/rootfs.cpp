@@ -137,7 +137,8 @@ Node* Rootfs::resolve_parent(std::string_view parent, int layer, const std::stri
 LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries,
                                  const std::string& what,
                                  const std::vector<std::optional<ContentRef>>& contents,
-                                 const std::vector<std::string>& hashes) {
+                                 const std::vector<std::string>& hashes,
+                                 const std::vector<std::string>& host_paths) {
   LayerChanges changes;
   std::vector<std::string> paths;
   paths.reserve(entries.size());
@@ -200,6 +201,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
     node->layer = layer;
     if (i < contents.size()) node->content = contents[i];
     if (i < hashes.size()) node->sha256 = hashes[i];
+    if (i < host_paths.size()) node->host_path = host_paths[i];
     if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
       auto target = normalize_path(e.link_target);

@@ -24,20 +24,24 @@ bool captured_whole(const Node& node) {
 
 }  // namespace
 
-std::vector<LayerBlob> build_slim_layers(const Bundle& bundle, const Image& image,
+std::vector<LayerBlob> build_slim_layers(const Bundle* bundle, const Image& image,
                                          const ImageTree& tree, const Plan& plan,
                                          const SlimOptions& options, const LayerLimits& limits) {
   // Pass 2: copy out what pass 1 did not capture, reading only the layers that hold it.
   std::map<DataKey, std::optional<ContentRef>> wanted;
   for (const auto& e : plan.entries) {
     if (e.node == nullptr || e.type != EntryType::kFile || e.size == 0) continue;
-    if (!captured_whole(*e.node)) wanted[data_key(e.path, *e.node)];
+    if (!captured_whole(*e.node) && e.node->host_path.empty()) wanted[data_key(e.path, *e.node)];
   }
   ContentStore copied;
   std::set<int> layers;
   for (const auto& [key, ref] : wanted) layers.insert(key.first);
+  if (!layers.empty() && bundle == nullptr) {
+    throw Error(ExitCode::kBadInput,
+                "a planned file has no bytes: " + wanted.begin()->first.second);
+  }
   for (const int layer : layers) {
-    read_layer(bundle, image, static_cast<std::size_t>(layer), limits,
+    read_layer(*bundle, image, static_cast<std::size_t>(layer), limits,
                [&](const TarEntry& entry, TarReader& reader) {
                  if (entry.type != EntryType::kFile) return;
                  const auto path = normalize_path(entry.path);
@@ -80,12 +84,13 @@ std::vector<LayerBlob> build_slim_layers(const Bundle& bundle, const Image& imag
       return std::make_unique<MemorySource>(std::vector<std::byte>(p, p + e.content.size()),
                                             e.path);
     }
+    if (!e.node->host_path.empty()) return std::make_unique<FileSource>(e.node->host_path);
     if (captured_whole(*e.node)) {
       return std::make_unique<MemorySource>(*tree.read(*e.node), e.path);
     }
     const auto& ref = wanted.at(data_key(e.path, *e.node));
     if (!ref) {
-      throw Error::bad_input(bundle.describe(),
+      throw Error::bad_input(bundle->describe(),
                              e.path + ": its bytes were not found in layer " +
                                  std::to_string(data_key(e.path, *e.node).first));
     }

@@ -26,11 +26,16 @@ constexpr std::string_view kPasswd =
     "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n";
 constexpr std::string_view kGroup =
     "root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n";
-constexpr std::string_view kNsswitch =
+}  // namespace
+
+const std::string_view kDistrolessNsswitch =
     "passwd:         files\ngroup:          files\nshadow:         files\ngshadow:        files\n"
     "\nhosts:          files dns\nnetworks:       files\n\nprotocols:      files\n"
     "services:       files\nethers:         files\nrpc:            files\n\nnetgroup:       "
     "files\n";
+
+namespace {
+
 constexpr std::string_view kCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 bool is_glob(std::string_view s) {
@@ -219,6 +224,10 @@ std::string Planner::user_lines(const std::string& file, std::string_view base,
 }
 
 void Planner::add_base() {
+  if (!options_.base_files) {
+    add_dir("/tmp", 01777, 0, 0, "base: writable temporary folder");
+    return;
+  }
   // The user the image runs as, when it names one the distroless base lacks.
   std::string user = run_config().user;
   std::string group;
@@ -239,11 +248,13 @@ void Planner::add_base() {
                   "base: users root, nobody, nonroot" +
                       (passwd_extra.empty() ? std::string() : " and the image's user " + user));
   add_synthesized("/etc/group", std::string(kGroup) + group_extra, "base: groups");
-  add_synthesized("/etc/nsswitch.conf", std::string(kNsswitch), "base: NSS uses files");
+  add_synthesized("/etc/nsswitch.conf", std::string(kDistrolessNsswitch), "base: NSS uses files");
   add_dir("/tmp", 01777, 0, 0, "base: writable temporary folder");
-  add_dir("/root", 0700, 0, 0, "base: root's home");
-  add_dir("/home", 0755, 0, 0, "base: homes");
-  add_dir("/home/nonroot", 0700, 65532, 65532, "base: nonroot's home");
+  if (options_.homes) {
+    add_dir("/root", 0700, 0, 0, "base: root's home");
+    add_dir("/home", 0755, 0, 0, "base: homes");
+    add_dir("/home/nonroot", 0700, 65532, 65532, "base: nonroot's home");
+  }
   for (const char* p : {"/etc/os-release", "/etc/debian_version", "/etc/alpine-release"}) {
     if (tree_.rootfs.resolve(p).node != nullptr) add_path(p, "base: what the OS is (scanners)");
   }
@@ -305,6 +316,7 @@ RunConfig Planner::run_config() const {
   if (options_.cmd) rc.cmd = *options_.cmd;
   if (options_.workdir) rc.working_dir = *options_.workdir;
   if (options_.user) rc.user = *options_.user;
+  for (const auto& [key, value] : options_.labels) rc.labels[key] = value;
   for (const auto& kv : options_.env) {
     const std::string key = kv.substr(0, kv.find('='));
     auto it = std::find_if(rc.env.begin(), rc.env.end(),
@@ -422,7 +434,8 @@ Plan Planner::run() {
   for (int i = 0; i < layers; ++i) {
     HistoryEntry h;
     h.created = config.created;
-    h.created_by = "pare slim" + std::string(layers == 2 ? (i == 0 ? " (base)" : " (app)") : "");
+    h.created_by =
+        options_.created_by + std::string(layers == 2 ? (i == 0 ? " (base)" : " (app)") : "");
     h.comment = "kept " + std::to_string(plan_.entries.size()) + " paths, " +
                 std::to_string(plan_.after) + " of " + std::to_string(plan_.before) + " bytes";
     config.history.push_back(h);

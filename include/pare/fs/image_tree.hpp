@@ -34,7 +34,7 @@ struct ImageTree {
   ContentStore content;
   std::vector<LayerResult> layers;
 
-  /// The captured bytes of a node, if it has any.
+  /// The captured bytes of a node, or a host file's (read now), if it has any.
   std::optional<std::vector<std::byte>> read(const Node& node) const;
 };
 

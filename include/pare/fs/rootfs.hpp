@@ -32,6 +32,8 @@ struct Node {
   /// Hardlinks: the layer and path of the tar entry that carries the bytes (their target's).
   int data_layer = -1;
   std::string data_path;
+  /// Files taken from a host folder (pack): where the bytes are on the host, read on demand.
+  std::string host_path;
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  ///< dirs only
 };
 
@@ -64,10 +66,12 @@ class Rootfs {
   /// followed, as containerd and umoci do); missing parents are created. Throws Error (exit 3,
   /// prefixed by `what`) for a path that climbs out of the root, a bare ".wh." or a hardlink to
   /// a path that does not exist.
-  /// `contents`, when not empty, holds for each entry the bytes captured of it.
+  /// `contents`, `hashes` and `host_paths`, when not empty, hold for each entry the bytes
+  /// captured of it, their SHA-256, and the host file it was read from.
   LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries, const std::string& what,
                            const std::vector<std::optional<ContentRef>>& contents = {},
-                           const std::vector<std::string>& hashes = {});
+                           const std::vector<std::string>& hashes = {},
+                           const std::vector<std::string>& host_paths = {});
 
   /// The node at a normalized path, symlinks not followed; null when absent.
   const Node* find(std::string_view path) const;

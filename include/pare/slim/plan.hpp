@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +30,14 @@ struct SlimOptions {
   Compression compression = Compression::kGzip;
   int layers = 1;  ///< 1, or 2: a base layer and an app layer
   std::optional<std::int64_t> source_date_epoch;
+  bool base_files = true;  ///< distroless' passwd, group, nsswitch.conf and homes; else only /tmp
+  bool homes = true;       ///< /root and /home/nonroot (0700: unreadable to Lambda's user)
+  std::map<std::string, std::string> labels;  ///< set in the output config
+  std::string created_by = "pare slim";       ///< what the output's history says made it
 };
+
+/// The /etc/nsswitch.conf slim and pack write: distroless' (files, and dns for hosts).
+extern const std::string_view kDistrolessNsswitch;
 
 /// One path of the slim image and why it is there.
 struct PlanEntry {

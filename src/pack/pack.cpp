@@ -1,0 +1,170 @@
+#include "pare/pack/pack.hpp"
+
+#include <algorithm>
+
+#include "pare/deps/resolver.hpp"
+#include "pare/elf/elf.hpp"
+#include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
+#include "pare/util/path.hpp"
+
+namespace pare {
+
+namespace {
+
+constexpr std::string_view kCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+constexpr std::string_view kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// What the base files are read from: the configuration, CA bundle, zoneinfo and package
+/// databases distroless/static holds.
+const std::vector<std::string> kBaseFolders = {
+    "etc",
+    "usr/lib/os-release",
+    "usr/share/zoneinfo",
+    "var/lib/dpkg/status",
+    "var/lib/dpkg/status.d",
+    "var/lib/dpkg/info",
+    "lib/apk/db",
+};
+
+/// Where a loader looks for libraries (its default folders, multiarch ones below them, and
+/// what ld.so.conf usually adds), and the loader configuration itself.
+const std::vector<std::string> kLibraryFolders = {
+    "etc/ld.so.cache", "etc/ld.so.conf", "etc/ld.so.conf.d", "etc/ld.so.preload", "lib",
+    "lib32",           "lib64",          "libx32",           "usr/lib",           "usr/lib32",
+    "usr/lib64",       "usr/libx32",     "usr/local/lib",
+};
+
+/// The program's ELF header and dynamic section, with a clear error for anything else.
+ElfInfo read_program(const std::filesystem::path& path) {
+  FileSource source(path);
+  std::vector<std::byte> bytes;
+  std::vector<std::byte> chunk(std::size_t{1} << 20U);
+  for (std::size_t n; (n = source.read(chunk)) != 0;) {
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  if (!is_elf(bytes)) {
+    throw Error::bad_input(path.string(), "not an ELF program",
+                           "pare pack takes a compiled binary; a script needs an image with its "
+                           "interpreter (pare slim)");
+  }
+  ElfResult parsed = parse_elf(bytes);
+  if (!parsed.info) throw Error::bad_input(path.string(), "malformed ELF: " + parsed.error);
+  const ElfInfo& info = *parsed.info;
+  if (info.kind == ElfKind::kOther ||
+      (info.kind == ElfKind::kSharedObject && info.interpreter.empty())) {
+    throw Error::bad_input(path.string(), info.kind == ElfKind::kOther
+                                              ? "an ELF file the loader does not run"
+                                              : "a shared library, not a program");
+  }
+  return std::move(*parsed.info);
+}
+
+Platform platform_of(const std::filesystem::path& path, const ElfInfo& info,
+                     const std::optional<Platform>& wanted) {
+  const std::string arch = oci_architecture(info);
+  if (arch != "amd64" && arch != "arm64") {
+    throw Error::bad_input(path.string(), "built for " + machine_name(info.machine) +
+                                              (arch.empty() ? "" : " (" + arch + ")") +
+                                              "; pare packs linux/amd64 and linux/arm64 programs");
+  }
+  Platform p;
+  p.os = "linux";
+  p.architecture = arch;
+  if (arch == "arm64") p.variant = "v8";
+  if (wanted && !p.matches(*wanted)) {
+    throw Error::bad_input(path.string(),
+                           "a " + p.str() + " program, but the platform given is " + wanted->str());
+  }
+  return p;
+}
+
+/// Adds a file pare writes itself, so the loader emulation reads what the image will hold.
+void add_written_file(ImageTree& tree, const std::string& path, std::string_view text, int layer) {
+  const std::uint64_t begin = tree.content.begin();
+  tree.content.append(std::as_bytes(std::span(text.data(), text.size())));
+  TarEntry e;
+  e.path = path;
+  e.mode = 0644;
+  e.size = text.size();
+  tree.rootfs.apply_layer(layer, {e}, "pare's files", {tree.content.finish(begin)});
+}
+
+}  // namespace
+
+PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
+  const ElfInfo info = read_program(binary.path);
+  const Platform platform = platform_of(binary.path, info, binary.platform);
+  const bool dynamic = !info.interpreter.empty();
+  if (dynamic && !options.sysroot) {
+    std::string needs;
+    for (const auto& n : info.needed) needs += (needs.empty() ? "" : ", ") + n;
+    throw Error::usage(binary.path.string() + ": dynamically linked" +
+                           (needs.empty() ? std::string() : " (needs " + needs + ")") +
+                           "; pare packs it only with --sysroot DIR to take its libraries from",
+                       "--sysroot / for this machine's libraries, a cross sysroot such as "
+                       "/usr/aarch64-linux-gnu, or link the program statically");
+  }
+  const bool distroless = options.base == PackBase::kDistroless;
+  const std::filesystem::path sysroot = options.sysroot.value_or("/");
+
+  // Layer 0: the sysroot's folders, only what the base and the loader may need.
+  std::vector<HostCopy> system;
+  const auto add_folders = [&](const std::vector<std::string>& folders) {
+    for (const auto& f : folders) {
+      HostCopy c;
+      c.source = sysroot / f;
+      c.dest = "/" + f;
+      c.root_owned = false;
+      c.missing_ok = true;
+      system.push_back(std::move(c));
+    }
+  };
+  if (distroless) add_folders(kBaseFolders);
+  if (dynamic) add_folders(kLibraryFolders);
+  // Layer 1: the program and what the user adds, over the sysroot.
+  std::string dest = options.dest.empty() ? "/" + binary.path.filename().string() : options.dest;
+  if (!dest.starts_with('/') || !normalize_path(dest) || normalize_path(dest)->empty()) {
+    throw Error::usage("--dest " + dest + ": not an absolute path of a file in the image");
+  }
+  dest = "/" + *normalize_path(dest);
+  std::vector<HostCopy> app;
+  app.push_back({binary.path, dest, 0755, true, false});
+  if (options.ca_bundle) app.push_back({*options.ca_bundle, std::string(kCaBundle), 0644});
+  app.insert(app.end(), options.adds.begin(), options.adds.end());
+
+  PackedImage packed;
+  add_host_copies(packed.tree, system, 0);
+  add_host_copies(packed.tree, app, 1);
+  // NSS modules follow the nsswitch.conf the image will hold, not the sysroot's.
+  if (distroless) add_written_file(packed.tree, "/etc/nsswitch.conf", kDistrolessNsswitch, 1);
+
+  Config& config = packed.image.config;
+  config.os = platform.os;
+  config.architecture = platform.architecture;
+  config.variant = platform.variant;
+  config.created = "1970-01-01T00:00:00Z";
+  config.config.entrypoint = {dest};
+  config.config.env = {std::string(kDefaultPath)};
+  SlimOptions slim = options.image;
+  if (!distroless) {
+    slim.base_files = false;
+    slim.ca_certs = false;
+    slim.tzdata = false;
+    slim.package_metadata = false;
+  }
+  if (slim.ca_certs && packed.tree.rootfs.resolve(kCaBundle).node != nullptr) {
+    config.config.env.push_back("SSL_CERT_FILE=" + std::string(kCaBundle));
+  }
+  slim.created_by = "pare pack";
+  packed.plan = make_plan(packed.tree, packed.image, slim, binary.path.string());
+  for (auto& h : packed.plan.config.history) {
+    h.comment = binary.path.filename().string() + " (" + platform.str() + "), " +
+                std::to_string(packed.plan.entries.size()) + " paths, " +
+                std::to_string(packed.plan.after) + " bytes";
+  }
+  return packed;
+}
+
+}  // namespace pare
