@@ -158,6 +158,8 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
     config.config.env.push_back("SSL_CERT_FILE=" + std::string(kCaBundle));
   }
   slim.created_by = "pare pack";
+  for (const auto& add : options.adds)
+    slim.keep.push_back(add.dest);  // an ELF brings its libraries
   packed.plan = make_plan(packed.tree, packed.image, slim, binary.path.string());
   for (auto& h : packed.plan.config.history) {
     h.comment = binary.path.filename().string() + " (" + platform.str() + "), " +

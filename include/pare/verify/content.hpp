@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pare/deps/closure.hpp"
+#include "pare/fs/image_tree.hpp"
+#include "pare/image/bundle.hpp"
+#include "pare/image/image.hpp"
+#include "pare/verify/lambda.hpp"
+#include "pare/verify/problem.hpp"
+
+namespace pare {
+
+/// What the content checks found: the program's closure, and every problem with it.
+struct ContentReport {
+  Closure closure;
+  std::vector<Problem> problems;
+};
+
+/// The content checks of `pare verify`: the config names a program (entrypoint), it is in the
+/// image (entrypoint-missing), a regular file with execute bits (entrypoint-not-executable), an
+/// ELF of the image's architecture or a script (entrypoint-architecture, entrypoint-format),
+/// and everything its loader maps is inside the image (closure). `tree` must have been built
+/// with capture_for_deps.
+ContentReport check_content(const ImageTree& tree, const Image& image, const std::string& name);
+
+/// The Lambda facts of an image read from `bundle`: how many images its index offers and
+/// whether through a nested index, its layers' media types, config and merged tree.
+LambdaFacts lambda_facts(const Bundle& bundle, const Image& image, const ImageTree& tree);
+
+}  // namespace pare

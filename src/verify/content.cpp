@@ -1,0 +1,81 @@
+#include "pare/verify/content.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "pare/deps/resolver.hpp"
+#include "pare/image/media_types.hpp"
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+ContentReport check_content(const ImageTree& tree, const Image& image, const std::string& name) {
+  ContentReport report;
+  report.closure = resolve_closure(tree, image.config, name);
+  const Closure& c = report.closure;
+  const std::string program =
+      c.program.empty() ? (c.argv.empty() ? "" : c.argv.front()) : c.program;
+  const std::string detail = c.detail.empty() ? "" : ": " + c.detail;
+  switch (c.program_class) {
+    case ProgramClass::kNone:
+      report.problems.push_back({"entrypoint-missing", "config", "no Entrypoint and no Cmd"});
+      break;
+    case ProgramClass::kMissing:
+      report.problems.push_back({"entrypoint-missing", program, "not in the image" + detail});
+      break;
+    case ProgramClass::kNotExecutable:
+      report.problems.push_back({"entrypoint-not-executable", program, "not executable" + detail});
+      break;
+    case ProgramClass::kWrongArchitecture:
+      report.problems.push_back(
+          {"entrypoint-architecture", program,
+           "built for another architecture than the image's " + image.platform().str() + detail});
+      break;
+    case ProgramClass::kNotElf:
+      report.problems.push_back({"entrypoint-format", program, "not a program" + detail});
+      break;
+    default:
+      break;
+  }
+  if (!c.error.empty()) {
+    // "<image>: <what>": the image name is the report's, keep the what.
+    std::string what = c.error;
+    if (what.starts_with(name + ": ")) what.erase(0, name.size() + 2);
+    report.problems.push_back({"closure", program, what});
+  }
+  return report;
+}
+
+LambdaFacts lambda_facts(const Bundle& bundle, const Image& image, const ImageTree& tree) {
+  LambdaFacts f;
+  ImageSelector all;
+  if (!image.names.empty()) all.name = image.names.front();
+  try {
+    f.images = list_platforms(bundle, all).size();
+  } catch (const Error&) {
+    f.images = list_platforms(bundle, {}).size();
+  }
+  if (bundle.contains("index.json")) {
+    try {
+      const auto bytes = bundle.read("index.json", 1U << 20U);
+      const auto index = nlohmann::json::parse(bytes.begin(), bytes.end());
+      for (const auto& d : index.value("manifests", nlohmann::json::array())) {
+        if (media_type::is_index(d.value("mediaType", ""))) f.index = true;
+      }
+    } catch (const nlohmann::json::exception&) {
+      // The structure checks report a malformed index.json.
+    }
+  }
+  for (const auto& layer : image.layers) {
+    if (!layer.media_type.empty()) f.layer_media_types.push_back(layer.media_type);
+  }
+  f.config = image.config;
+  tree.rootfs.walk([&](const std::string& path, const Node& node) {
+    const EntryType type = node.type == EntryType::kHardlink ? EntryType::kFile : node.type;
+    f.files.push_back({path, type, node.mode, type == EntryType::kFile ? node.size : 0});
+  });
+  std::sort(f.files.begin(), f.files.end(),
+            [](const LambdaFile& a, const LambdaFile& b) { return a.path < b.path; });
+  return f;
+}
+
+}  // namespace pare
