@@ -1,6 +1,8 @@
 #include "pare/pack/pack.hpp"
 
-#include <algorithm>
+#include <array>
+#include <span>
+#include <string_view>
 
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
@@ -18,7 +20,7 @@ constexpr std::string_view kDefaultPath =
 
 /// What the base files are read from: the configuration, CA bundle, zoneinfo and package
 /// databases distroless/static holds.
-const std::vector<std::string> kBaseFolders = {
+constexpr std::array<std::string_view, 7> kBaseFolders = {
     "etc",
     "usr/lib/os-release",
     "usr/share/zoneinfo",
@@ -30,7 +32,7 @@ const std::vector<std::string> kBaseFolders = {
 
 /// Where a loader looks for libraries (its default folders, multiarch ones below them, and
 /// what ld.so.conf usually adds), and the loader configuration itself.
-const std::vector<std::string> kLibraryFolders = {
+constexpr std::array<std::string_view, 14> kLibraryFolders = {
     "etc/ld.so.cache", "etc/ld.so.conf", "etc/ld.so.conf.d", "etc/ld.so.preload", "lib",
     "lib32",           "lib64",          "libx32",           "usr/lib",           "usr/lib32",
     "usr/lib64",       "usr/libx32",     "usr/local/lib",
@@ -111,11 +113,11 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
 
   // Layer 0: the sysroot's folders, only what the base and the loader may need.
   std::vector<HostCopy> system;
-  const auto add_folders = [&](const std::vector<std::string>& folders) {
-    for (const auto& f : folders) {
+  const auto add_folders = [&](std::span<const std::string_view> folders) {
+    for (const auto f : folders) {
       HostCopy c;
       c.source = sysroot / f;
-      c.dest = "/" + f;
+      c.dest = "/" + std::string(f);
       c.root_owned = false;
       c.missing_ok = true;
       system.push_back(std::move(c));
