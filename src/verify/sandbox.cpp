@@ -196,6 +196,7 @@ enum class Step : int {
   kMountDev,
   kDevices,
   kMountShm,
+  kProtectProc,
   kStdin,
   kHostname,
   kWorkingDir,
@@ -321,6 +322,35 @@ bool make_dev() {
   return true;
 }
 
+/// Docker's read-only and masked /proc paths: a root program in the sandbox must not reach the
+/// host's kernel through them (/proc/sysrq-trigger reboots it, /proc/sys tunes it).
+bool protect_proc() {
+  constexpr std::array<const char*, 5> kReadOnly = {"/proc/bus", "/proc/fs", "/proc/irq",
+                                                    "/proc/sys", "/proc/sysrq-trigger"};
+  for (const char* path : kReadOnly) {
+    if (::mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT) continue;
+      return false;
+    }
+    if (::mount(path, path, nullptr,
+                MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                nullptr) != 0) {
+      return false;
+    }
+  }
+  constexpr std::array<const char*, 8> kMasked = {
+      "/proc/acpi",       "/proc/kcore",       "/proc/keys",        "/proc/latency_stats",
+      "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi"};
+  for (const char* path : kMasked) {
+    struct stat st {};
+    if (::lstat(path, &st) != 0) continue;
+    const int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+                                       : ::mount("/dev/null", path, nullptr, MS_BIND, nullptr);
+    if (rc != 0) return false;
+  }
+  return true;
+}
+
 [[noreturn]] void child_main(const ChildPlan& plan) {
   // Die with pare; and wait until the parent has written /etc into the rootfs.
   (void)::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -363,6 +393,7 @@ bool make_dev() {
       ::mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=65536k") != 0) {
     child_fail(plan, Step::kMountShm);
   }
+  if (!protect_proc()) child_fail(plan, Step::kProtectProc);
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0) child_fail(plan, Step::kStdin);
   ::close(null_fd);
@@ -449,6 +480,8 @@ std::string step_words(Step step) {
       return "make the /dev nodes";
     case Step::kMountShm:
       return "mount /dev/shm";
+    case Step::kProtectProc:
+      return "make /proc's kernel knobs read-only";
     case Step::kStdin:
       return "set up standard input and output";
     case Step::kHostname:
@@ -483,7 +516,7 @@ Error setup_error(const RunRequest& request, const ChildFailure& failure) {
     }
     return {ExitCode::kBadInput, "WorkingDir " + request.working_dir + ": " + reason};
   }
-  if (failure.error == EPERM && failure.step <= Step::kMountShm) {
+  if (failure.error == EPERM && failure.step <= Step::kProtectProc) {
     return {ExitCode::kSystem,
             std::string(kPrivilegeMessage) + step_words(failure.step) + ": " + reason};
   }
@@ -606,7 +639,10 @@ RunResult run_in_sandbox(const RunRequest& request) {
       deadline = now + std::chrono::seconds(2);
       continue;
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    // At most a minute per poll, so a huge timeout cannot overflow poll's int.
+    const auto wait = std::min<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+        std::chrono::minutes(1));
     const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()) + 1);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) throw Error(ExitCode::kSystem, errno_message("poll"));

@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
   printf("dev_null=%s\n", null_fd >= 0 && write(null_fd, "x", 1) == 1 ? "writable" : "no");
   printf("dev_urandom=%s\n", access("/dev/urandom", R_OK) == 0 ? "yes" : "no");
   printf("host_usr=%s\n", access("/usr", F_OK) == 0 ? "visible" : "absent");
+  const int sysrq = open("/proc/sysrq-trigger", O_WRONLY);
+  printf("sysrq=%s\n", sysrq < 0 ? "denied" : "writable");
+  printf("proc_sys=%s\n", access("/proc/sys/kernel/hostname", W_OK) == 0 ? "writable" : "read-only");
+  char timers[16];
+  const int timer_list = open("/proc/timer_list", O_RDONLY);
+  printf("timer_list=%s\n", timer_list >= 0 && read(timer_list, timers, sizeof timers) > 0 ? "readable" : "masked");
   printf("stdin=%s\n", read(0, cwd, 1) == 0 ? "eof" : "data");
   FILE* hosts = fopen("/etc/hosts", "r");
   if (hosts != NULL) {

@@ -112,7 +112,7 @@ bool has_line(const std::string& output, const std::string& line) {
 
 }  // namespace
 
-TEST_CASE("a program sees what a container runtime provides") {
+TEST_CASE("run_in_sandbox: a program sees what a container runtime provides") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   RunRequest r = root.request({"report", "two words"});
@@ -140,6 +140,10 @@ TEST_CASE("a program sees what a container runtime provides") {
   CHECK(has_line(result.output, "dev_urandom=yes"));
   CHECK(has_line(result.output, "host_usr=absent"));
   CHECK(has_line(result.output, "stdin=eof"));
+  // Root in the sandbox cannot reach the host's kernel through /proc.
+  CHECK(has_line(result.output, "sysrq=denied"));
+  CHECK(has_line(result.output, "proc_sys=read-only"));
+  CHECK(has_line(result.output, "timer_list=masked"));
   CHECK(has_line(result.output, "hosts: 127.0.0.1\tlocalhost pare-verify"));
   CHECK(has_line(result.output, "hosts: ::1\tlocalhost ip6-localhost ip6-loopback"));
   // The runtime's files went into the rootfs copy.
@@ -150,7 +154,7 @@ TEST_CASE("a program sees what a container runtime provides") {
   CHECK(fs::exists(root.path() / "etc/resolv.conf"));
 }
 
-TEST_CASE("exit codes and signals come back as a shell reports them") {
+TEST_CASE("run_in_sandbox: exit codes and signals come back as a shell reports them") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   const RunResult code = run_in_sandbox(root.request({"exit", "42"}));
@@ -164,7 +168,8 @@ TEST_CASE("exit codes and signals come back as a shell reports them") {
   CHECK(mixed.output == "out1\nerr1\nout2\n");  // stdout and stderr share one pipe, in order
 }
 
-TEST_CASE("User and WorkingDir are applied, names from the image's passwd and group") {
+TEST_CASE(
+    "run_in_sandbox: User and WorkingDir are applied, names from the image's passwd and group") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   RunRequest r = root.request({"report"});
@@ -196,7 +201,7 @@ TEST_CASE("User and WorkingDir are applied, names from the image's passwd and gr
   CHECK_THROWS_AS(run_in_sandbox(r), Error);
 }
 
-TEST_CASE("a missing WorkingDir is an error, not program output") {
+TEST_CASE("run_in_sandbox: a missing WorkingDir is an error, not program output") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   RunRequest r = root.request({"report"});
@@ -210,7 +215,8 @@ TEST_CASE("a missing WorkingDir is an error, not program output") {
   }
 }
 
-TEST_CASE("a program that cannot be exec'd exits 127 or 126, as docker reports it") {
+TEST_CASE(
+    "run_in_sandbox: a program that cannot be exec'd exits 127 or 126, as docker reports it") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   RunRequest r = root.request({});
@@ -226,7 +232,7 @@ TEST_CASE("a program that cannot be exec'd exits 127 or 126, as docker reports i
   CHECK(result.output == "pare: exec /bin/text: Permission denied\n");
 }
 
-TEST_CASE("a timeout kills the program and everything it started") {
+TEST_CASE("run_in_sandbox: a timeout kills the program and everything it started") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   RunRequest r = root.request({"sleep", "30"});
@@ -249,7 +255,7 @@ TEST_CASE("a timeout kills the program and everything it started") {
   CHECK(std::chrono::steady_clock::now() - orphan_start < std::chrono::seconds(10));
 }
 
-TEST_CASE("output past max_output is counted and dropped") {
+TEST_CASE("run_in_sandbox: output past max_output is counted and dropped") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   RunRequest r = root.request({"spew", "100000"});
@@ -260,7 +266,7 @@ TEST_CASE("output past max_output is counted and dropped") {
   CHECK(result.dropped == 99000);
 }
 
-TEST_CASE("an arm64 program runs under qemu and sees the same container") {
+TEST_CASE("run_in_sandbox: an arm64 program runs under qemu and sees the same container") {
   if (!have_root() || !have_probe("arm64")) return;
   if (!require_or_skip(fs::exists("/usr/bin/qemu-aarch64-static"),
                        "no /usr/bin/qemu-aarch64-static (apt install qemu-user-static)")) {
@@ -291,7 +297,7 @@ TEST_CASE("an arm64 program runs under qemu and sees the same container") {
   CHECK(run_in_sandbox(r).exit_code == 7);
 }
 
-TEST_CASE("an architecture pare does not run is an error") {
+TEST_CASE("run_in_sandbox: an architecture pare does not run is an error") {
   RunRequest r;
   r.rootfs = "/nonexistent";
   r.program = "/bin/probe";
@@ -305,7 +311,7 @@ TEST_CASE("an architecture pare does not run is an error") {
   }
 }
 
-TEST_CASE("without root, run_in_sandbox says which privilege it needs (exit 4)") {
+TEST_CASE("run_in_sandbox: without root, run_in_sandbox says which privilege it needs (exit 4)") {
   if (!have_root() || !have_probe("amd64")) return;
   const Rootfs root;
   std::array<int, 2> message_pipe{};

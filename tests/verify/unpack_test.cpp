@@ -256,7 +256,8 @@ TEST_CASE("unpacked churn: whiteouts, hardlinks, setuid bits, owners and links a
   CHECK(fs::read_symlink(d / "lib") == "usr/lib");
 }
 
-TEST_CASE("each layer holding a final file is read once, and captured files need none") {
+TEST_CASE(
+    "unpack_rootfs: each layer holding a final file is read once, and captured files need none") {
   {
     CountingBundle bundle(open_bundle(testdata("churn-oci-gzip")));
     const Image image = load_image(bundle, {});
@@ -303,7 +304,7 @@ TEST_CASE("each layer holding a final file is read once, and captured files need
   }
 }
 
-TEST_CASE("a later layer writing through a symlink to the host stays inside dest") {
+TEST_CASE("unpack_rootfs: a later layer writing through a symlink to the host stays inside dest") {
   TempDir scratch;
   const std::string host = host_target(scratch);
   const std::string climb = "../../../../../../.." + host;
@@ -337,14 +338,15 @@ TEST_CASE("a later layer writing through a symlink to the host stays inside dest
   CHECK(fs::read_symlink(dest.path() / "d") == host);
 }
 
-TEST_CASE("unpack_rootfs refuses a folder that is not empty") {
+TEST_CASE("unpack_rootfs: refuses a folder that is not empty") {
   TempDir dest;
   std::ofstream(dest.path() / "x") << "x";
   const auto bundle = open_bundle(testdata("churn-oci-gzip"));
   CHECK_THROWS_AS(unpack(*bundle, dest.path()), Error);
 }
 
-TEST_CASE("write_rootfs_file resolves symlinks inside the rootfs and replaces a final one") {
+TEST_CASE(
+    "unpack: write_rootfs_file resolves symlinks inside the rootfs and replaces a final one") {
   TempDir scratch;
   const std::string host = host_target(scratch);
   TempDir root;

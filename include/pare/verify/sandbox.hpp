@@ -45,7 +45,9 @@ struct RunResult {
 /// death kills every process it left behind).
 ///
 /// Before exec: mounts are made private; the rootfs is bind-mounted and pivot_root'ed into
-/// (the host's filesystem is then unreachable, not merely outside a chroot); proc at /proc; a
+/// (the host's filesystem is then unreachable, not merely outside a chroot); proc at /proc,
+/// with Docker's read-only (/proc/sys, /proc/sysrq-trigger, ...) and masked (/proc/kcore, ...)
+/// paths; a
 /// tmpfs /dev with null, zero, full, random, urandom and tty (mknod), /dev/fd, stdin, stdout and
 /// stderr links, /dev/pts (a new devpts instance, ptmx linked) and a tmpfs /dev/shm;
 /// /etc/hosts (localhost and the hostname at 127.0.0.1, localhost at ::1), /etc/hostname and
