@@ -38,7 +38,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kDefaultPath =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr std::size_t kPasswdLimit = 16U << 20U;
-constexpr std::string_view kPrivilegeMessage = "pare verify --run needs root (CAP_SYS_ADMIN) to ";
+constexpr std::string_view kPrivilegeMessage = "verify --run needs root (CAP_SYS_ADMIN) to ";
 
 // ---------------------------------------------------------------------------------------------
 // User and group lookup in the image

@@ -351,6 +351,6 @@ TEST_CASE("run_in_sandbox: without root, run_in_sandbox says which privilege it 
   REQUIRE(WIFEXITED(status));
   INFO(message);
   CHECK(WEXITSTATUS(status) == 4);
-  CHECK(message.starts_with("pare verify --run needs root (CAP_SYS_ADMIN)"));
+  CHECK(message.starts_with("verify --run needs root (CAP_SYS_ADMIN)"));
   CHECK(message.find("Operation not permitted") != std::string::npos);
 }

@@ -63,8 +63,8 @@ struct RunResult {
 /// Output is read until the program and everything it started are gone, or until `timeout`,
 /// when pid 1 is killed with SIGKILL (which kills the namespace) and timed_out is set.
 ///
-/// Errors. Throws Error exit 4: not privileged enough to make the namespaces or mounts ("pare
-/// verify --run needs root (CAP_SYS_ADMIN) ..."), no qemu-*-static for a foreign architecture
+/// Errors. Throws Error exit 4: not privileged enough to make the namespaces or mounts
+/// ("verify --run needs root (CAP_SYS_ADMIN) ..."), no qemu-*-static for a foreign architecture
 /// (naming the binary and `apt install qemu-user-static`), or another system failure while
 /// setting up. Throws Error exit 3, before the program starts: a User not found in the image,
 /// a WorkingDir that does not exist or is not a folder, an unknown architecture. When the
