@@ -14,11 +14,6 @@ constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaquePrefix = ".wh..wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
-std::string_view base_name(std::string_view path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 /// The path a whiteout `DIR/.wh.NAME` deletes: DIR/NAME.
 std::string whiteout_target(const std::string& path) {
   return join_path(parent_path(path), base_name(path).substr(kWhiteoutPrefix.size()));

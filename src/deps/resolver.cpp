@@ -53,11 +53,6 @@ std::string absolute(std::string_view normalized) {
   return "/" + std::string(normalized);
 }
 
-std::string base_name(std::string_view path) {
-  const auto slash = path.rfind('/');
-  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
 std::string dir_name(std::string_view path) {
   const auto slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";

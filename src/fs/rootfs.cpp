@@ -25,11 +25,6 @@ std::unique_ptr<Node> implicit_dir(int layer) {
   return dir;
 }
 
-std::string base_name(std::string_view normalized) {
-  const auto slash = normalized.rfind('/');
-  return std::string(slash == std::string_view::npos ? normalized : normalized.substr(slash + 1));
-}
-
 struct Walk {
   Node* node = nullptr;
   std::string path;

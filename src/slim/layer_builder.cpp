@@ -47,7 +47,14 @@ std::vector<LayerBlob> build_slim_layers(const Bundle* bundle, const Image& imag
                  const auto path = normalize_path(entry.path);
                  if (!path) return;
                  auto it = wanted.find({layer, *path});
-                 if (it == wanted.end()) return;
+                 if (it == wanted.end()) {
+                   // The entry landed where the image resolves its folder: a symlinked
+                   // parent ("lib/x" with lib -> usr/lib) is followed inside the root.
+                   const Resolution parent = tree.rootfs.resolve(parent_path(*path));
+                   if (parent.node == nullptr || parent.node->type != EntryType::kDir) return;
+                   it = wanted.find({layer, join_path(parent.path, base_name(*path))});
+                 }
+                 if (it == wanted.end() || it->second) return;
                  const std::uint64_t begin = copied.begin();
                  std::vector<std::byte> chunk(std::size_t{64} << 10U);
                  for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {

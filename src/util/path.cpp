@@ -53,6 +53,11 @@ std::string parent_path(std::string_view normalized) {
   return slash == std::string_view::npos ? std::string() : std::string(normalized.substr(0, slash));
 }
 
+std::string base_name(std::string_view normalized) {
+  const std::size_t slash = normalized.rfind('/');
+  return std::string(slash == std::string_view::npos ? normalized : normalized.substr(slash + 1));
+}
+
 std::string join_path(std::string_view dir, std::string_view rest) {
   if (dir.empty()) return std::string(rest);
   if (rest.empty()) return std::string(dir);

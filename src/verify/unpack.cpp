@@ -34,11 +34,6 @@ Error io_error(const std::string& what, const fs::path& root, std::string_view p
   return {ExitCode::kSystem, what + ": " + errno_message(where)};
 }
 
-std::string base_name(std::string_view normalized) {
-  const auto slash = normalized.rfind('/');
-  return std::string(slash == std::string_view::npos ? normalized : normalized.substr(slash + 1));
-}
-
 /// A name from the tree is one component; anything else would let a path climb.
 void check_name(std::string_view name, const fs::path& root) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) {

@@ -22,6 +22,9 @@ std::vector<std::string_view> split_path(std::string_view path);
 /// The folder part of a normalized path ("a/b" -> "a", "a" -> "").
 std::string parent_path(std::string_view normalized);
 
+/// The last component of a normalized path ("a/b" -> "b", "a" -> "a").
+std::string base_name(std::string_view normalized);
+
 /// Joins a normalized folder and a relative path ("" + "x" -> "x", "a" + "x" -> "a/x").
 std::string join_path(std::string_view dir, std::string_view rest);
 
