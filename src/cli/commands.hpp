@@ -8,5 +8,6 @@ namespace pare::cli {
 void add_analyze_command(CLI::App& app, int& exit_code);
 void add_ls_command(CLI::App& app, int& exit_code);
 void add_slim_command(CLI::App& app, int& exit_code);
+void add_verify_command(CLI::App& app, int& exit_code);
 
 }  // namespace pare::cli
