@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   pare::cli::add_slim_command(app, exit_code);
   pare::cli::add_pack_command(app, exit_code);
   pare::cli::add_ls_command(app, exit_code);
+  pare::cli::add_verify_command(app, exit_code);
   try {
     app.parse(argc, argv);
     return exit_code;

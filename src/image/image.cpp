@@ -78,20 +78,6 @@ std::vector<std::byte> read_blob(const Bundle& bundle, const Descriptor& d,
   return bytes;
 }
 
-/// A digest a file name states: "<hex>.json", "<hex>.tar.gz", "sha256:<hex>", "blobs/sha256/<hex>".
-/// Producers name these files by the digest of their bytes, so the name is a checkable claim.
-std::optional<Digest> digest_from_name(std::string_view path) {
-  std::string_view base = path.substr(path.rfind('/') + 1);
-  if (base.starts_with("sha256:")) base.remove_prefix(7);
-  for (std::string_view ext : {".tar.gz", ".tar.zst", ".tgz", ".tar", ".json"}) {
-    if (base.ends_with(ext)) {
-      base.remove_suffix(ext.size());
-      break;
-    }
-  }
-  return Digest::from_hex(base);
-}
-
 bool is_attestation(const Descriptor& d) {
   if (d.platform && d.platform->is_unknown()) return true;
   auto it = d.annotations.find("vnd.docker.reference.type");
@@ -125,9 +111,7 @@ std::string familiar(std::string name) {
 }
 
 bool name_matches(const Candidate& c, const std::string& wanted) {
-  const std::string want = familiar(wanted);
-  return std::any_of(c.names.begin(), c.names.end(),
-                     [&](const std::string& n) { return familiar(n) == want || n == wanted; });
+  return image_name_matches(c.names, wanted);
 }
 
 void collect_oci(const Bundle& bundle, const Descriptor& d, const std::vector<std::string>& names,
@@ -300,6 +284,24 @@ std::string list_platforms(const std::vector<Candidate>& cs) {
 }
 
 }  // namespace
+
+std::optional<Digest> digest_from_name(std::string_view path) {
+  std::string_view base = path.substr(path.rfind('/') + 1);
+  if (base.starts_with("sha256:")) base.remove_prefix(7);
+  for (std::string_view ext : {".tar.gz", ".tar.zst", ".tgz", ".tar", ".json"}) {
+    if (base.ends_with(ext)) {
+      base.remove_suffix(ext.size());
+      break;
+    }
+  }
+  return Digest::from_hex(base);
+}
+
+bool image_name_matches(const std::vector<std::string>& names, const std::string& wanted) {
+  const std::string want = familiar(wanted);
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return familiar(n) == want || n == wanted; });
+}
 
 namespace {
 

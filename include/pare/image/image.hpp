@@ -60,4 +60,13 @@ Image load_image(const Bundle& bundle, const ImageSelector& selector);
 /// attestations skipped: what `--platform all` iterates over.
 std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector);
 
+/// True when one of an image's names (RepoTags, ref names) is `wanted`, as docker compares
+/// them: docker.io/library/, docker.io/ and localhost/ prefixes ignored, a missing tag is latest.
+bool image_name_matches(const std::vector<std::string>& names, const std::string& wanted);
+
+/// The digest a member's name states: "<hex>.json", "<hex>.tar.gz", "sha256:<hex>",
+/// "blobs/sha256/<hex>". Producers name these files by the digest of their bytes, so the name
+/// is a checkable claim; nullopt when the name states none ("<v1id>/layer.tar").
+std::optional<Digest> digest_from_name(std::string_view path);
+
 }  // namespace pare

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pare/image/bundle.hpp"
+#include "pare/image/image.hpp"
+#include "pare/image/layer_reader.hpp"
+
+namespace pare {
+
+/// One failed check: which rule, where, and what is wrong (one line).
+struct Problem {
+  std::string check;    ///< the rule's id: "blob-digest", "diff-id", ... (see man/pare.1, VERIFY)
+  std::string where;    ///< what it is about: "index.json", "layer 1 sha256:0123456789ab", ...
+  std::string message;  ///< one line, no newline
+
+  bool operator==(const Problem&) const = default;
+};
+
+/// What the structural checks looked at, for the "verify: ok (...)" line and the JSON report.
+struct StructureCounts {
+  std::uint64_t blobs = 0;      ///< distinct blobs (files) hashed
+  std::uint64_t indexes = 0;    ///< index.json and nested indexes
+  std::uint64_t manifests = 0;  ///< image manifests (docker-save: manifest.json entries)
+  std::uint64_t configs = 0;
+  std::uint64_t layers = 0;  ///< distinct layer blobs streamed
+  std::uint64_t bytes = 0;   ///< stored bytes hashed
+};
+
+struct StructureOptions {
+  LayerLimits limits;
+  /// Which images get their configs and layers checked: empty = every image of the input.
+  /// Indexes, manifests and manifest.json are always checked whole.
+  ImageSelector selector;
+};
+
+struct StructureReport {
+  std::vector<Problem> problems;  ///< in the order found; empty when every check passed
+  StructureCounts counts;
+};
+
+/// Checks everything an image tarball or layout states about itself, collecting every fault
+/// instead of stopping at the first: oci-layout, JSON shapes, blob presence, sizes and digests
+/// (layers streamed, never held whole), diff_ids, layer and history counts, created times,
+/// media types against each other and against the bytes, platforms, and a docker manifest.json
+/// against index.json. Nested indexes are followed; buildkit attestation manifests get the
+/// blob checks only.
+///
+/// Throws Error only when the bundle is no image at all (no oci-layout, index.json or
+/// manifest.json: exit 3), when the selector picks nothing (exit 3), or on an I/O error reading
+/// it (exit 4); everything the image states wrongly is a Problem.
+StructureReport verify_structure(const Bundle& bundle, const StructureOptions& options);
+
+/// verify_structure over every image of the bundle, problems only.
+std::vector<Problem> check_structure(const Bundle& bundle, const LayerLimits& limits);
+
+/// True for an RFC 3339 date-time with a zone, as Go's time.RFC3339 parses it (what Docker
+/// decodes `created` with): "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123+01:00".
+bool is_rfc3339(std::string_view s);
+
+}  // namespace pare
