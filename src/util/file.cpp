@@ -95,6 +95,23 @@ TempFile TempFile::create(const std::string& prefix) {
   return {std::filesystem::path(name.data()), std::move(fd)};
 }
 
+TempDir::TempDir(const std::string& prefix) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/" + prefix + ".XXXXXX";
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  if (::mkdtemp(name.data()) == nullptr) {
+    throw Error::system(pattern, errno_message("cannot create a temporary folder"));
+  }
+  path_ = name.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);  // best effort: a destructor must not throw
+}
+
 TempFile::TempFile(TempFile&& other) noexcept
     : path_(std::move(other.path_)), fd_(std::move(other.fd_)) {
   other.path_.clear();

@@ -7,21 +7,11 @@
 
 #include "pare/fs/host_tree.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = fs::temp_directory_path() / "pare-host-tree.XXXXXX";
-    path = ::mkdtemp(pattern.data());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
@@ -39,20 +29,20 @@ std::string text_of(const pare::ImageTree& tree, const std::string& path) {
 }  // namespace
 
 TEST_CASE("host tree: a sysroot's links resolve inside it, never on the host") {
-  TempDir root;
-  write(root.path / "usr/lib/libx.so.1", "the sysroot's lib");
-  fs::create_directory_symlink("usr/lib", root.path / "lib");
+  pare::TempDir root;
+  write(root.path() / "usr/lib/libx.so.1", "the sysroot's lib");
+  fs::create_directory_symlink("usr/lib", root.path() / "lib");
   // An absolute link names the image's /etc/hostname, which the host has too: the tree must
   // not read the host's.
-  write(root.path / "etc/hostname", "sysroot-host");
-  fs::create_symlink("/etc/hostname", root.path / "usr/lib/name-link");
-  fs::create_symlink("/nowhere/at/all", root.path / "usr/lib/dangling");
+  write(root.path() / "etc/hostname", "sysroot-host");
+  fs::create_symlink("/etc/hostname", root.path() / "usr/lib/name-link");
+  fs::create_symlink("/nowhere/at/all", root.path() / "usr/lib/dangling");
 
   pare::ImageTree tree;
-  const pare::HostCopy copies[] = {{root.path / "usr", "/usr", {}, false, false},
-                                   {root.path / "lib", "/lib", {}, false, false},
-                                   {root.path / "etc", "/etc", {}, false, false},
-                                   {root.path / "opt", "/opt", {}, false, true}};
+  const pare::HostCopy copies[] = {{root.path() / "usr", "/usr", {}, false, false},
+                                   {root.path() / "lib", "/lib", {}, false, false},
+                                   {root.path() / "etc", "/etc", {}, false, false},
+                                   {root.path() / "opt", "/opt", {}, false, true}};
   pare::add_host_copies(tree, copies, 0);
 
   CHECK(tree.rootfs.find("lib")->type == pare::EntryType::kSymlink);
@@ -63,14 +53,14 @@ TEST_CASE("host tree: a sysroot's links resolve inside it, never on the host") {
 }
 
 TEST_CASE("host tree: a later layer replaces, mode and owner as asked") {
-  TempDir root;
-  write(root.path / "bin/app", "v1");
-  write(root.path / "new-app", "v2");
-  fs::permissions(root.path / "new-app", fs::perms::owner_read | fs::perms::owner_write);
+  pare::TempDir root;
+  write(root.path() / "bin/app", "v1");
+  write(root.path() / "new-app", "v2");
+  fs::permissions(root.path() / "new-app", fs::perms::owner_read | fs::perms::owner_write);
   pare::ImageTree tree;
-  const pare::HostCopy base[] = {{root.path / "bin", "/bin", {}, false, false}};
+  const pare::HostCopy base[] = {{root.path() / "bin", "/bin", {}, false, false}};
   pare::add_host_copies(tree, base, 0);
-  const pare::HostCopy app[] = {{root.path / "new-app", "/bin/app", 0755, true, false}};
+  const pare::HostCopy app[] = {{root.path() / "new-app", "/bin/app", 0755, true, false}};
   pare::add_host_copies(tree, app, 1);
 
   const pare::Node* node = tree.rootfs.find("bin/app");

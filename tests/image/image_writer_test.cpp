@@ -23,6 +23,7 @@
 #include "pare/image/layer_blob.hpp"
 #include "pare/image/layer_reader.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 
 // Tests that need skopeo or umoci skip (a MESSAGE, then return) when the tool is missing, and
 // fail instead when CI=true, as the end-to-end tests do.
@@ -83,26 +84,6 @@ std::vector<std::byte> bytes_of(const std::string& s) {
   const auto* p = reinterpret_cast<const std::byte*>(s.data());
   return {p, p + s.size()};
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pare-iw.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Entries of a layer and their bytes, given to build_layer.
 struct LayerSpec {
@@ -247,10 +228,11 @@ TEST_CASE("build_layer: gzip output as gzip, GNU tar and sha256sum see it") {
         "etc/\netc/passwd\nusr/\nusr/bin/\nusr/bin/hello\nusr/bin/hi\nusr/share/\n"
         "usr/share/doc/\nusr/share/doc/readme\n");
 
-  must_run("gzip -dc '" + path + "' > '" + dir / "layer.tar" + "'");
-  const auto plain = std::filesystem::file_size(dir / "layer.tar");
+  must_run("gzip -dc '" + path + "' > '" + (dir.path() / "layer.tar").string() + "'");
+  const auto plain = std::filesystem::file_size((dir.path() / "layer.tar").string());
   const auto ours = blob.size;
-  const auto gnu = std::stoull(must_run("gzip -n -6 -c '" + dir / "layer.tar" + "' | wc -c"));
+  const auto gnu =
+      std::stoull(must_run("gzip -n -6 -c '" + (dir.path() / "layer.tar").string() + "' | wc -c"));
   MESSAGE("a " << plain << "-byte layer tar: libarchive/zlib gzip -6 " << ours
                << " bytes, GNU gzip -n -6 " << gnu << " bytes");
   CHECK(ours < plain / 2);
@@ -386,7 +368,7 @@ TEST_CASE("write_image_archive: one image that skopeo, umoci, GNU tar and pare a
   const LayerBlob base = base_layer().build(Compression::kGzip);
   const LayerBlob app = app_layer().build(Compression::kGzip);
   const OutputImage image = output_image("amd64", {base, app});
-  const std::string out = dir / "out.tar";
+  const std::string out = (dir.path() / "out.tar").string();
   const auto digests = write_image_archive(out, {image}, {"app:1"});
   REQUIRE(digests.size() == 1);
   const Digest config_digest = sha256_of(image.config);
@@ -483,8 +465,10 @@ TEST_CASE("write_image_archive: one image that skopeo, umoci, GNU tar and pare a
     const json docker = json::parse(must_run("skopeo inspect docker-archive:'" + out + "'"));
     CHECK(docker["Architecture"] == "amd64");
     CHECK(docker["Layers"].size() == 2);
-    must_run("skopeo copy oci-archive:'" + out + "' dir:'" + dir / "copy-oci" + "'");
-    must_run("skopeo copy docker-archive:'" + out + "' dir:'" + dir / "copy-docker" + "'");
+    must_run("skopeo copy oci-archive:'" + out + "' dir:'" + (dir.path() / "copy-oci").string() +
+             "'");
+    must_run("skopeo copy docker-archive:'" + out + "' dir:'" +
+             (dir.path() / "copy-docker").string() + "'");
   }
 
   SUBCASE("umoci unpacks it by its tag") {
@@ -494,11 +478,14 @@ TEST_CASE("write_image_archive: one image that skopeo, umoci, GNU tar and pare a
       MESSAGE("not root: umoci unpack skipped");
       return;
     }
-    std::filesystem::create_directory(dir / "layout");
-    must_run("tar -xf '" + out + "' -C '" + dir / "layout" + "'");
-    must_run("umoci unpack --image '" + dir / "layout" + ":1' '" + dir / "bundle" + "'");
-    CHECK(read_text(dir / "bundle/rootfs/app/data.txt") == "hello from the app layer\n");
-    CHECK(std::filesystem::read_symlink(dir / "bundle/rootfs/usr/bin/hi") == "hello");
+    std::filesystem::create_directory((dir.path() / "layout").string());
+    must_run("tar -xf '" + out + "' -C '" + (dir.path() / "layout").string() + "'");
+    must_run("umoci unpack --image '" + (dir.path() / "layout").string() + ":1' '" +
+             (dir.path() / "bundle").string() + "'");
+    CHECK(read_text((dir.path() / "bundle/rootfs/app/data.txt").string()) ==
+          "hello from the app layer\n");
+    CHECK(std::filesystem::read_symlink((dir.path() / "bundle/rootfs/usr/bin/hi").string()) ==
+          "hello");
   }
 
   SUBCASE("pare reads it back with every digest verified") {
@@ -521,7 +508,7 @@ TEST_CASE("write_image_archive: one image that skopeo, umoci, GNU tar and pare a
   }
 
   SUBCASE("writing again gives identical bytes") {
-    const std::string again = dir / "again.tar";
+    const std::string again = (dir.path() / "again.tar").string();
     CHECK(write_image_archive(again, {image}, {"app:1"}) == digests);
     CHECK(read_text(again) == read_text(out));
   }
@@ -536,7 +523,7 @@ TEST_CASE("write_image_archive: two platforms: index.json names one image index 
   const LayerBlob arm = arm_spec.build(Compression::kZstd);
   const std::vector<OutputImage> images = {output_image("amd64", {amd, shared}),
                                            output_image("arm64", {arm, shared})};
-  const std::string out = dir / "multi.tar";
+  const std::string out = (dir.path() / "multi.tar").string();
   const auto digests = write_image_archive(out, images, {"app:2", "registry.example.com/app:2"});
   REQUIRE(digests.size() == 2);
 
@@ -593,9 +580,10 @@ TEST_CASE("write_image_archive: two platforms: index.json names one image index 
     CHECK(sha256_of(bytes_of(raw)).hex() == nested_hex);
     for (const char* arch : {"amd64", "arm64"}) {
       must_run(std::string("skopeo copy --override-arch ") + arch + " oci-archive:'" + out +
-               "':2 dir:'" + (dir / arch) + "'");
+               "':2 dir:'" + (dir.path() / arch).string() + "'");
     }
-    must_run("skopeo copy docker-archive:'" + out + "' dir:'" + dir / "copy-docker" + "'");
+    must_run("skopeo copy docker-archive:'" + out + "' dir:'" +
+             (dir.path() / "copy-docker").string() + "'");
   }
   // umoci 0.4 cannot choose a platform in an index; tests/e2e/slim.sh unpacks each platform
   // after a skopeo copy.
@@ -604,7 +592,7 @@ TEST_CASE("write_image_archive: two platforms: index.json names one image index 
 TEST_CASE("write_image_archive: a failure leaves nothing behind") {
   TempDir dir;
   const LayerBlob layer = app_layer().build(Compression::kGzip);
-  const std::string out = dir / "out.tar";
+  const std::string out = (dir.path() / "out.tar").string();
 
   OutputImage wrong_ids = output_image("amd64", {layer});
   wrong_ids.layers.push_back(layer);  // two layers, one diff_id
@@ -638,6 +626,7 @@ TEST_CASE("write_image_archive: a failure leaves nothing behind") {
     CHECK(e.code() == ExitCode::kSystem);
   }
   CHECK(std::filesystem::is_empty(dir.path()));
-  CHECK_THROWS_AS(
-      write_image_archive(dir / "missing/out.tar", {output_image("amd64", {layer})}, {}), Error);
+  CHECK_THROWS_AS(write_image_archive((dir.path() / "missing/out.tar").string(),
+                                      {output_image("amd64", {layer})}, {}),
+                  Error);
 }

@@ -24,6 +24,7 @@
 #include "pare/image/image_writer.hpp"
 #include "pare/image/layer_blob.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "pare/verify/unpack.hpp"
 
 // The churn fixtures unpacked by pare are compared, path by path, with what umoci unpacks of
@@ -38,25 +39,6 @@ bool in_ci() {
   const char* ci = std::getenv("CI");
   return ci != nullptr && std::string(ci) == "true";
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pare-unpack.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -92,6 +92,22 @@ class TempFile {
   UniqueFd fd_;
 };
 
+/// A temporary folder, removed with everything in it (links not followed) when this object
+/// goes away.
+class TempDir {
+ public:
+  /// Creates an empty folder in $TMPDIR (or /tmp); throws Error on failure.
+  explicit TempDir(const std::string& prefix = "pare");
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir();
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 /// An output file that appears at its path only when commit() succeeds: written to a temporary
 /// file in the same folder, fsynced, then renamed over the path. Removed if never committed.
 class AtomicFile {

@@ -6,9 +6,11 @@ namespace pare {
 
 /// One failed check: which rule, where, and what is wrong (one line).
 struct Problem {
-  std::string check;    ///< the rule's id, e.g. "blob-digest", "lambda-world-readable"
-  std::string where;    ///< the file, blob or path it is about
-  std::string message;  ///< what is wrong
+  std::string check;    ///< the rule's id: "blob-digest", "closure", "lambda-entrypoint", ...
+  std::string where;    ///< what it is about: "index.json", "layer 1 sha256:0123456789ab", a path
+  std::string message;  ///< one line, no newline
+
+  bool operator==(const Problem&) const = default;
 };
 
 }  // namespace pare

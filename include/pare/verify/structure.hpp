@@ -8,17 +8,9 @@
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
 #include "pare/image/layer_reader.hpp"
+#include "pare/verify/problem.hpp"
 
 namespace pare {
-
-/// One failed check: which rule, where, and what is wrong (one line).
-struct Problem {
-  std::string check;    ///< the rule's id: "blob-digest", "diff-id", ... (see man/pare.1, VERIFY)
-  std::string where;    ///< what it is about: "index.json", "layer 1 sha256:0123456789ab", ...
-  std::string message;  ///< one line, no newline
-
-  bool operator==(const Problem&) const = default;
-};
 
 /// What the structural checks looked at, for the "verify: ok (...)" line and the JSON report.
 struct StructureCounts {
