@@ -375,6 +375,21 @@ std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& 
   return out;
 }
 
+std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector) {
+  auto [format, candidates] = gather(bundle, selector);
+  std::vector<Image> out;
+  for (const auto& c : candidates) {
+    if (!selector.platform || c.platform->matches(*selector.platform)) {
+      out.push_back(resolve(bundle, c, format));
+    }
+  }
+  if (out.empty() && selector.platform) {
+    fail(bundle, "holds no image for platform " + selector.platform->str() +
+                     "; it holds: " + list_platforms(candidates));
+  }
+  return out;
+}
+
 Image load_image(const Bundle& bundle, const ImageSelector& selector) {
   auto [format, candidates] = gather(bundle, selector);
   if (selector.platform) {

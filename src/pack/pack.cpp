@@ -20,7 +20,7 @@ constexpr std::string_view kDefaultPath =
 
 /// What the base files are read from: the configuration, CA bundle, zoneinfo and package
 /// databases distroless/static holds.
-constexpr std::array<std::string_view, 7> kBaseFolders = {
+constexpr auto kBaseFolders = std::to_array<std::string_view>({
     "etc",
     "usr/lib/os-release",
     "usr/share/zoneinfo",
@@ -28,15 +28,25 @@ constexpr std::array<std::string_view, 7> kBaseFolders = {
     "var/lib/dpkg/status.d",
     "var/lib/dpkg/info",
     "lib/apk/db",
-};
+});
 
 /// Where a loader looks for libraries (its default folders, multiarch ones below them, and
 /// what ld.so.conf usually adds), and the loader configuration itself.
-constexpr std::array<std::string_view, 14> kLibraryFolders = {
-    "etc/ld.so.cache", "etc/ld.so.conf", "etc/ld.so.conf.d", "etc/ld.so.preload", "lib",
-    "lib32",           "lib64",          "libx32",           "usr/lib",           "usr/lib32",
-    "usr/lib64",       "usr/libx32",     "usr/local/lib",
-};
+constexpr auto kLibraryFolders = std::to_array<std::string_view>({
+    "etc/ld.so.cache",
+    "etc/ld.so.conf",
+    "etc/ld.so.conf.d",
+    "etc/ld.so.preload",
+    "lib",
+    "lib32",
+    "lib64",
+    "libx32",
+    "usr/lib",
+    "usr/lib32",
+    "usr/lib64",
+    "usr/libx32",
+    "usr/local/lib",
+});
 
 /// The program's ELF header and dynamic section, with a clear error for anything else.
 ElfInfo read_program(const std::filesystem::path& path) {

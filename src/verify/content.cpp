@@ -16,8 +16,7 @@ ContentReport check_content(const ImageTree& tree, const Image& image, const std
       c.program.empty() ? (c.argv.empty() ? "" : c.argv.front()) : c.program;
   const std::string detail = c.detail.empty() ? "" : ": " + c.detail;
   switch (c.program_class) {
-    case ProgramClass::kNone:
-      report.problems.push_back({"entrypoint-missing", "config", "no Entrypoint and no Cmd"});
+    case ProgramClass::kNone:  // a base or data image: nothing to start, nothing to check
       break;
     case ProgramClass::kMissing:
       report.problems.push_back({"entrypoint-missing", program, "not in the image" + detail});

@@ -13,7 +13,7 @@ bash "$REPO/testdata/make-broken-images.sh" "$B" >/dev/null
 verify_ok() {
   local rc=0
   "$PARE" verify "$2" >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
-  if [ "$rc" -eq 0 ] && tail -1 "$WORK/out.txt" | grep -qE '^verify: ok \([0-9]+ blobs?, [0-9]+ manifests?, [0-9]+ layers?\)$' &&
+  if [ "$rc" -eq 0 ] && tail -1 "$WORK/out.txt" | grep -qE '^verify: ok \([0-9]+ blobs?, [0-9]+ manifests?, [0-9]+ layers?, [0-9]+ programs?\)$' &&
     ! grep -q '^FAIL' "$WORK/out.txt" && [ ! -s "$WORK/err.txt" ]; then
     pass "$1: $(tail -1 "$WORK/out.txt")"
   else

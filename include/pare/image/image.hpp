@@ -56,6 +56,10 @@ struct ImageSelector {
 /// and config digests and sizes, layer and diff_id counts, history counts).
 Image load_image(const Bundle& bundle, const ImageSelector& selector);
 
+/// Every image the selector picks (all of them when it names nothing), in the input's order,
+/// each checked as load_image checks it: what `verify` goes through.
+std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector);
+
 /// The platforms of the images the selector's name picks (its platform is ignored), sorted,
 /// attestations skipped: what `--platform all` iterates over.
 std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector);

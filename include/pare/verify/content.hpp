@@ -18,8 +18,9 @@ struct ContentReport {
   std::vector<Problem> problems;
 };
 
-/// The content checks of `pare verify`: the config names a program (entrypoint), it is in the
-/// image (entrypoint-missing), a regular file with execute bits (entrypoint-not-executable), an
+/// The content checks of `pare verify`, when the config names a program (an image with no
+/// Entrypoint and no Cmd, a base or data image, has none to check): it is in the image
+/// (entrypoint-missing), a regular file with execute bits (entrypoint-not-executable), an
 /// ELF of the image's architecture or a script (entrypoint-architecture, entrypoint-format),
 /// and everything its loader maps is inside the image (closure). `tree` must have been built
 /// with capture_for_deps.
