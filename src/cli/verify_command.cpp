@@ -83,6 +83,23 @@ Closure program_for(const ImageTree& tree, const Image& image, const VerifyOptio
   return resolve_closure(tree, config, name);
 }
 
+/// As grep -E: a line of the output matches (anchors are the line's), or the whole output does
+/// (a pattern spanning lines).
+bool output_matches(const std::string& output, const std::string& pattern) {
+  const std::regex re(pattern, std::regex::extended);
+  std::size_t start = 0;
+  while (start <= output.size()) {
+    std::size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    if (std::regex_search(output.begin() + static_cast<std::ptrdiff_t>(start),
+                          output.begin() + static_cast<std::ptrdiff_t>(end), re)) {
+      return true;
+    }
+    start = end + 1;
+  }
+  return std::regex_search(output, re);
+}
+
 /// --run: unpacks the image into a temporary folder and starts its program in a sandbox.
 void run_image(const Bundle& bundle, const Image& image, const ImageTree& tree,
                const std::string& label, const VerifyOptions& options, const Terminal& term,
@@ -126,8 +143,7 @@ void run_image(const Bundle& bundle, const Image& image, const ImageTree& tree,
              (r.signal != 0 ? " (signal " + std::to_string(r.signal) + ")" : std::string()) +
              ", expected " + std::to_string(options.expect_exit)});
   }
-  if (!options.expect_output.empty() &&
-      !std::regex_search(r.output, std::regex(options.expect_output, std::regex::extended))) {
+  if (!options.expect_output.empty() && !output_matches(r.output, options.expect_output)) {
     result.problems.push_back(
         {"run-output", label, "the output does not match /" + options.expect_output + "/"});
   }
@@ -174,6 +190,8 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
     const std::string prefix = images.size() > 1 ? label + " " : "";
     ContentReport content = check_content(*tree, image, bundle.describe());
     if (content.closure.program_class != ProgramClass::kNone) ++programs;
+    const std::string first_problem =
+        content.problems.empty() ? std::string() : content.problems.front().check;
     for (auto& p : content.problems) {
       p.where = prefix + p.where;
       result.problems.push_back(std::move(p));
@@ -185,11 +203,11 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
       }
     }
     if (!options.run) continue;
-    if (!content.problems.empty() || content.closure.program_class == ProgramClass::kNone) {
+    if (!first_problem.empty() || content.closure.program_class == ProgramClass::kNone) {
       result.problems.push_back(
           {"run", label,
-           "not started: " + (content.problems.empty() ? std::string("no Entrypoint and no Cmd")
-                                                       : content.problems.front().check)});
+           "not started: " + (first_problem.empty() ? std::string("no Entrypoint and no Cmd")
+                                                    : "the " + first_problem + " check failed")});
       continue;
     }
     run_image(bundle, image, *tree, label, options, term, result);
@@ -319,7 +337,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--expect-exit", options->expect_exit,
                   "the exit code --run must see (default 0)");
   cmd->add_option("--expect-output", options->expect_output,
-                  "an extended regular expression the --run output must match");
+                  "an extended regular expression a line of the --run output must match (grep -E)");
   cmd->add_option("--timeout", options->timeout, "seconds --run lets the program run (default 10)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("ARGS", options->args, "with --run: the arguments (after --), replacing Cmd");

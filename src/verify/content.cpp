@@ -27,7 +27,8 @@ ContentReport check_content(const ImageTree& tree, const Image& image, const std
     case ProgramClass::kWrongArchitecture:
       report.problems.push_back(
           {"entrypoint-architecture", program,
-           "built for another architecture than the image's " + image.platform().str() + detail});
+           c.detail.empty() ? "built for another architecture than " + image.platform().str()
+                            : c.detail});
       break;
     case ProgramClass::kNotElf:
       report.problems.push_back({"entrypoint-format", program, "not a program" + detail});
