@@ -11,6 +11,8 @@ packages=(
   tar gzip zstd coreutils findutils gawk fakeroot jq skopeo umoci python3-jsonschema
   # real programs for the loader tests: static, dynamic and arm64
   musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support libcurl4-openssl-dev file
+  # running images as users do (podman run under runc, no daemon)
+  podman runc
   # bench/
   time bc
 )
