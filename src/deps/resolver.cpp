@@ -330,9 +330,15 @@ LoaderFlavor Resolver::flavor_for(const ElfInfo& info, const std::string& interp
   if (multiarch) {
     f.default_dirs = {"/lib/" + triplet, "/usr/lib/" + triplet, "/lib", "/usr/lib"};
     f.lib = "lib/" + triplet;
-  } else if (info.elf_class == 64) {
+  } else if (info.elf_class == 64 &&
+             (interp_real.starts_with("/lib64/") || interp_real.starts_with("/usr/lib64/"))) {
     f.default_dirs = {"/lib64", "/usr/lib64"};
     f.lib = "lib64";
+  } else if (info.elf_class == 64) {
+    // A loader in /lib itself: Debian's cross sysroots (/usr/aarch64-linux-gnu) hold it and the
+    // libraries there, and their ld.so searches the multiarch folders, then /lib and /usr/lib.
+    f.default_dirs = {"/lib/" + triplet, "/usr/lib/" + triplet, "/lib", "/usr/lib"};
+    f.lib = "lib";
   } else {
     f.default_dirs = {"/lib", "/usr/lib"};
     f.lib = "lib";

@@ -100,6 +100,17 @@ verified "dynamic: verify --run starts it with its libraries" '^curl libcurl/' "
 chroot "$WORK/dyn/rootfs" /hello-curl | grep -q '^curl libcurl/' && pass "and it runs under plain chroot" ||
   fail "chroot run"
 
+# A dynamic arm64 program with its libraries from Debian's cross sysroot, started under qemu.
+aarch64-linux-gnu-gcc -O2 -DARCH='"arm64"' -o "$B/hello-arm64-dyn" "$SRC"
+OUT=$WORK/cross.tar
+"$PARE" pack "$B/hello-arm64-dyn" --sysroot /usr/aarch64-linux-gnu --base scratch -o "$OUT" --tag hello:cross -q
+unpack "$OUT" cross "$WORK/cross"
+listing=$(cd "$WORK/cross/rootfs" && find . -type f | sort | tr '\n' ' ')
+[ "$listing" = "./hello-arm64-dyn ./lib/ld-linux-aarch64.so.1 ./lib/libc.so.6 ./lib/libgcc_s.so.1 " ] &&
+  pass "cross sysroot: the program, its loader, libc and the unwinder from /usr/aarch64-linux-gnu" ||
+  fail "cross sysroot holds: $listing"
+verified "cross sysroot: verify --run starts it under qemu" '^hello from /hello-arm64-dyn on arm64' "$OUT" --run
+
 # Two platforms in one index, each verified and started.
 OUT=$WORK/multi.tar
 "$PARE" pack --binary "linux/amd64=$B/hello" --binary "linux/arm64=$B/hello-arm64" -o "$OUT" --tag hello:multi -q
