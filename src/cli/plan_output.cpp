@@ -95,6 +95,79 @@ std::string plan_text(const std::string& platform, const Plan& p) {
   return out;
 }
 
+void add_output_flags(CLI::App& command, OutputFlags& flags) {
+  command.add_option("-o,--output", flags.output,
+                     "the image tarball to write (OCI layout + manifest.json)");
+  command.add_flag("--dry-run,--explain", flags.dry_run,
+                   "print the plan: every path and why it is kept; write nothing");
+  command.add_option("--format", flags.format, "text or json (with --dry-run)")
+      ->check(CLI::IsMember({"text", "json"}));
+  command.add_flag("-q,--quiet", flags.quiet, "print nothing but errors");
+  command.add_flag("--no-ca-certs", flags.no_ca_certs, "do not keep the CA bundle");
+  command.add_flag("--no-tzdata", flags.no_tzdata, "do not keep /usr/share/zoneinfo");
+  command.add_option("--user", flags.user, "the User of the output config");
+  command.add_option("--workdir", flags.workdir, "the WorkingDir of the output config");
+  command.add_option("--entrypoint", flags.entrypoint, "the Entrypoint: a path or a JSON array");
+  command.add_option("--cmd", flags.cmd, "the Cmd: a string or a JSON array");
+  command.add_option("--env", flags.env, "KEY=VALUE to set in the output config");
+  command.add_option("--tag", flags.tags, "NAME:TAG to name the output image");
+  command.add_option("--compression", flags.compression, "gzip (default), zstd or none")
+      ->check(CLI::IsMember({"gzip", "zstd", "none"}));
+  command.add_option("--layers", flags.layers, "1, or 2: a base layer and an app layer")
+      ->check(CLI::Range(1, 2));
+  command
+      .add_option("--preset", flags.preset,
+                  "lambda: AWS Lambda's rules (one platform, gzip layers, absolute non-symlink "
+                  "entrypoint, world-readable files, read-only root)")
+      ->check(CLI::IsMember({"lambda"}));
+}
+
+void apply_output_flags(const OutputFlags& flags, SlimOptions& options) {
+  SlimOptions& o = options;
+  if (flags.no_ca_certs) o.ca_certs = false;
+  if (flags.no_tzdata) o.tzdata = false;
+  if (!flags.user.empty()) o.user = flags.user;
+  if (!flags.workdir.empty()) o.workdir = flags.workdir;
+  if (!flags.entrypoint.empty()) o.entrypoint = argv_of("--entrypoint", flags.entrypoint);
+  if (!flags.cmd.empty()) o.cmd = argv_of("--cmd", flags.cmd);
+  o.env.insert(o.env.end(), flags.env.begin(), flags.env.end());
+  if (!flags.tags.empty()) o.tags = flags.tags;
+  if (!flags.compression.empty()) {
+    o.compression = flags.compression == "zstd"   ? Compression::kZstd
+                    : flags.compression == "none" ? Compression::kNone
+                                                  : Compression::kGzip;
+  }
+  if (flags.layers != 0) o.layers = flags.layers;
+  if (flags.preset == "lambda") {
+    if (o.compression != Compression::kGzip) {
+      throw Error::usage("--preset lambda: rule lambda-gzip-layers: Lambda takes gzip layers only",
+                         "drop --compression");
+    }
+    o.homes = false;  // 0700 folders Lambda's user cannot read, for a User Lambda ignores
+  }
+  if (o.layers != 1 && o.layers != 2) throw Error::usage("--layers must be 1 or 2");
+  for (const auto& kv : o.env) {
+    if (kv.find('=') == std::string::npos || kv.starts_with('=')) {
+      throw Error::usage("--env " + kv + ": expected KEY=VALUE");
+    }
+  }
+  o.source_date_epoch = source_date_epoch();
+}
+
+OutputImage output_image(const Platform& platform, const Plan& plan,
+                         std::vector<LayerBlob> layers) {
+  OutputImage out;
+  out.platform = platform;
+  Config config = plan.config;
+  config.diff_ids.clear();
+  for (const auto& l : layers) config.diff_ids.push_back(l.diff_id);
+  out.layers = std::move(layers);
+  const std::string bytes = nlohmann::json(config).dump();
+  out.config.assign(reinterpret_cast<const std::byte*>(bytes.data()),
+                    reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size());
+  return out;
+}
+
 LambdaFacts lambda_facts(const Plan& plan, const SlimOptions& options, std::size_t images) {
   LambdaFacts f;
   f.images = images;

@@ -21,26 +21,12 @@ namespace {
 
 struct SlimCommandOptions {
   ImageOptions image;
-  std::string output;
-  bool dry_run = false;
-  std::string format = "text";
-  bool quiet = false;
+  OutputFlags out;
   std::string config_file;
-  // Rules and overrides as given on the command line; merged over the config file's.
+  // Rules as given on the command line; merged over the config file's.
   std::vector<std::string> keep;
   std::vector<std::string> drop;
-  bool no_ca_certs = false;
-  bool no_tzdata = false;
   bool no_package_metadata = false;
-  std::string user;
-  std::string workdir;
-  std::string entrypoint;
-  std::string cmd;
-  std::vector<std::string> env;
-  std::vector<std::string> tags;
-  std::string compression;
-  int layers = 0;
-  std::string preset;
 };
 
 /// The rules of .pare.json (in the working folder) or --config FILE, under "slim".
@@ -83,49 +69,22 @@ SlimOptions merge(const SlimCommandOptions& cli) {
   SlimOptions o = read_config_file(cli.config_file);
   o.keep.insert(o.keep.end(), cli.keep.begin(), cli.keep.end());
   o.drop.insert(o.drop.end(), cli.drop.begin(), cli.drop.end());
-  if (cli.no_ca_certs) o.ca_certs = false;
-  if (cli.no_tzdata) o.tzdata = false;
   if (cli.no_package_metadata) o.package_metadata = false;
-  if (!cli.user.empty()) o.user = cli.user;
-  if (!cli.workdir.empty()) o.workdir = cli.workdir;
-  if (!cli.entrypoint.empty()) o.entrypoint = argv_of("--entrypoint", cli.entrypoint);
-  if (!cli.cmd.empty()) o.cmd = argv_of("--cmd", cli.cmd);
-  o.env.insert(o.env.end(), cli.env.begin(), cli.env.end());
-  if (!cli.tags.empty()) o.tags = cli.tags;
-  if (!cli.compression.empty()) {
-    o.compression = cli.compression == "zstd"   ? Compression::kZstd
-                    : cli.compression == "none" ? Compression::kNone
-                                                : Compression::kGzip;
-  }
-  if (cli.layers != 0) o.layers = cli.layers;
-  if (cli.preset == "lambda") {
-    if (o.compression != Compression::kGzip) {
-      throw Error::usage("--preset lambda: rule lambda-gzip-layers: Lambda takes gzip layers only",
-                         "drop --compression");
-    }
-    o.homes = false;
-  }
-  if (o.layers != 1 && o.layers != 2) throw Error::usage("--layers must be 1 or 2");
-  for (const auto& kv : o.env) {
-    if (kv.find('=') == std::string::npos || kv.starts_with('=')) {
-      throw Error::usage("--env " + kv + ": expected KEY=VALUE");
-    }
-  }
-  o.source_date_epoch = source_date_epoch();
+  apply_output_flags(cli.out, o);
   return o;
 }
 
 int run_slim(const SlimCommandOptions& options) {
-  const Terminal term = Terminal::detect(options.quiet);
+  const Terminal term = Terminal::detect(options.out.quiet);
   const SlimOptions slim = merge(options);
-  if (!options.dry_run && options.output.empty()) {
+  if (!options.out.dry_run && options.out.output.empty()) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
   }
   const auto bundle = open_bundle(options.image.image);
   ImageSelector selector = options.image.selector();
   std::vector<std::optional<Platform>> platforms;
   if (options.image.platform == "all") {
-    if (options.preset == "lambda") {
+    if (options.out.preset == "lambda") {
       throw Error::usage(
           "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an "
           "index",
@@ -153,14 +112,14 @@ int run_slim(const SlimCommandOptions& options) {
         });
     term.progress_done();
     Plan plan = make_plan(tree, image, slim, bundle->describe());
-    if (options.preset == "lambda") {
+    if (options.out.preset == "lambda") {
       require_lambda(bundle->describe(), check_lambda(lambda_facts(plan, slim, 1)));
     }
     before += plan.before;
     after += plan.after;
     paths += plan.entries.size();
-    if (options.dry_run) {
-      if (options.format == "json") {
+    if (options.out.dry_run) {
+      if (options.out.format == "json") {
         plans.push_back(plan_json(bundle->describe(), label, plan));
       } else {
         std::cout << plan_text(label, plan);
@@ -168,33 +127,27 @@ int run_slim(const SlimCommandOptions& options) {
       continue;
     }
     for (const auto& w : plan.warnings) {
-      if (!options.quiet) std::cerr << "pare: warning: " << w << "\n";
+      if (!options.out.quiet) std::cerr << "pare: warning: " << w << "\n";
     }
-    OutputImage out;
-    out.platform = image.platform();
-    out.layers = build_slim_layers(bundle.get(), image, tree, plan, slim, options.image.limits());
-    plan.config.diff_ids.clear();
-    for (const auto& l : out.layers) plan.config.diff_ids.push_back(l.diff_id);
-    const std::string config = nlohmann::json(plan.config).dump();
-    out.config.assign(reinterpret_cast<const std::byte*>(config.data()),
-                      reinterpret_cast<const std::byte*>(config.data()) + config.size());
-    outputs.push_back(std::move(out));
+    outputs.push_back(output_image(
+        image.platform(), plan,
+        build_slim_layers(bundle.get(), image, tree, plan, slim, options.image.limits())));
   }
-  if (options.dry_run) {
-    if (options.format == "json") {
+  if (options.out.dry_run) {
+    if (options.out.format == "json") {
       std::cout << (plans.size() == 1 ? plans[0] : plans).dump(2) << "\n";
     }
     return 0;
   }
-  const auto digests = write_image_archive(options.output, outputs, slim.tags);
-  if (!options.quiet) {
+  const auto digests = write_image_archive(options.out.output, outputs, slim.tags);
+  if (!options.out.quiet) {
     const double ratio =
         before == 0 ? 0.0 : 100.0 * static_cast<double>(after) / static_cast<double>(before);
     char pct[32];
     std::snprintf(pct, sizeof pct, "%.1f%%", ratio);
     std::cerr << "pare: " << bundle->describe() << ": " << human_size(before) << " -> "
               << human_size(after) << " (" << pct << "), " << paths << " paths kept; wrote "
-              << options.output << " (" << digests.front().str() << ")\n";
+              << options.out.output << " (" << digests.front().str() << ")\n";
   }
   return 0;
 }
@@ -206,35 +159,13 @@ void add_slim_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "slim", "Write a distroless-style image holding only what the entrypoint needs");
   add_image_options(*cmd, o->image);
-  cmd->add_option("-o,--output", o->output,
-                  "the image tarball to write (OCI layout + manifest.json)");
-  cmd->add_flag("--dry-run,--explain", o->dry_run,
-                "print the plan: every kept path and why; write nothing");
-  cmd->add_option("--format", o->format, "text or json (with --dry-run)")
-      ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
+  add_output_flags(*cmd, o->out);
   cmd->add_option("--config", o->config_file,
                   "rules file (default: .pare.json in the working folder)");
   cmd->add_option("--keep", o->keep, "a path or glob to keep (an ELF brings its libraries)");
   cmd->add_option("--drop", o->drop, "a glob to drop");
-  cmd->add_flag("--no-ca-certs", o->no_ca_certs, "do not keep the CA bundle");
-  cmd->add_flag("--no-tzdata", o->no_tzdata, "do not keep /usr/share/zoneinfo");
   cmd->add_flag("--no-package-metadata", o->no_package_metadata,
                 "do not write /var/lib/dpkg/status.d or the apk database");
-  cmd->add_option("--user", o->user, "the User of the output config");
-  cmd->add_option("--workdir", o->workdir, "the WorkingDir of the output config");
-  cmd->add_option("--entrypoint", o->entrypoint, "the Entrypoint: a path or a JSON array");
-  cmd->add_option("--cmd", o->cmd, "the Cmd: a string or a JSON array");
-  cmd->add_option("--env", o->env, "KEY=VALUE to set in the output config");
-  cmd->add_option("--tag", o->tags, "NAME:TAG to name the output image");
-  cmd->add_option("--compression", o->compression, "gzip (default), zstd or none")
-      ->check(CLI::IsMember({"gzip", "zstd", "none"}));
-  cmd->add_option("--layers", o->layers, "1, or 2: a base layer and an app layer")
-      ->check(CLI::Range(1, 2));
-  cmd->add_option("--preset", o->preset,
-                  "lambda: AWS Lambda's rules (one platform, gzip layers, absolute non-symlink "
-                  "entrypoint, world-readable files, read-only root)")
-      ->check(CLI::IsMember({"lambda"}));
   cmd->callback([o, &exit_code] { exit_code = run_slim(*o); });
 }
 
