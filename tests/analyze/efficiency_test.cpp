@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../testdata.hpp"
 #include "pare/analyze/efficiency.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
@@ -36,11 +37,6 @@ TarEntry hardlink(std::string path, std::string target) {
   e.type = EntryType::kHardlink;
   e.link_target = std::move(target);
   return e;
-}
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string_view(ci) == "true";
 }
 
 }  // namespace

@@ -69,6 +69,17 @@ make_fixtures() {
   bash "$REPO/testdata/make-images.sh" "$FIXTURES" >/dev/null
 }
 
+# make_hello_programs DIR: tests/pack/hello.c built as DIR/hello (static amd64, musl-gcc),
+# DIR/hello-arm64 (static arm64) and DIR/hello-curl (dynamic amd64 with libcurl).
+make_hello_programs() {
+  need musl-gcc aarch64-linux-gnu-gcc gcc
+  local src=$REPO/tests/pack/hello.c
+  mkdir -p "$1"
+  musl-gcc -static -O2 -DARCH='"amd64"' -o "$1/hello" "$src"
+  aarch64-linux-gnu-gcc -static -O2 -DARCH='"arm64"' -o "$1/hello-arm64" "$src"
+  gcc -O2 -DARCH='"amd64"' -DWITH_CURL -o "$1/hello-curl" "$src" -lcurl
+}
+
 finish() {
   echo "$((CHECKS - FAILURES)) passed, $FAILURES failed"
   [ "$FAILURES" -eq 0 ]

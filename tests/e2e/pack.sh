@@ -7,10 +7,7 @@ need skopeo umoci jq gcc musl-gcc aarch64-linux-gnu-gcc qemu-aarch64-static chro
 [ "$(id -u)" -eq 0 ] || skip "verify --run needs root"
 SRC=$REPO/tests/pack/hello.c
 B=$WORK/bin
-mkdir -p "$B"
-musl-gcc -static -O2 -DARCH='"amd64"' -o "$B/hello" "$SRC"
-aarch64-linux-gnu-gcc -static -O2 -DARCH='"arm64"' -o "$B/hello-arm64" "$SRC"
-gcc -O2 -DARCH='"amd64"' -DWITH_CURL -o "$B/hello-curl" "$SRC" -lcurl
+make_hello_programs "$B"
 
 # unpack OUT TAG DIR: the rootfs umoci unpacks from pare's output (an OCI layout in a tar).
 unpack() {

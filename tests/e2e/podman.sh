@@ -3,11 +3,8 @@
 source "$(dirname "$0")/lib.sh"
 need podman runc musl-gcc gcc
 [ "$(id -u)" -eq 0 ] || skip "podman run with the vfs driver needs root here"
-SRC=$REPO/tests/pack/hello.c
 B=$WORK/bin
-mkdir -p "$B"
-musl-gcc -static -O2 -DARCH='"amd64"' -o "$B/hello" "$SRC"
-gcc -O2 -DARCH='"amd64"' -DWITH_CURL -o "$B/hello-curl" "$SRC" -lcurl
+make_hello_programs "$B"
 
 # Its own storage, so the test leaves nothing in the machine's.
 podman_() {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../testdata.hpp"
 #include "elf_testdata.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/elf/go_buildinfo.hpp"
@@ -21,11 +22,6 @@ using namespace pare;
 namespace {
 
 using Bytes = std::vector<std::byte>;
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
 
 std::optional<Bytes> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../testdata.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/image/bundle.hpp"
@@ -56,11 +57,6 @@ std::string must_run(const std::string& cmd) {
   INFO(cmd);
   REQUIRE_MESSAGE(r.status == 0, r.out);
   return r.out;
-}
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
 }
 
 /// True when `tool` is on PATH. Missing: a failure in CI, else a message (the caller skips).

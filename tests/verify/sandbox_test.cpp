@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../testdata.hpp"
 #include "pare/util/error.hpp"
 #include "pare/verify/sandbox.hpp"
 
@@ -24,11 +25,6 @@ using namespace pare;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
 
 /// False, with a skip message or (in CI) a failure, when `ok` is false.
 bool require_or_skip(bool ok, const std::string& what) {
