@@ -169,7 +169,7 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
     std::optional<ImageTree> tree;
     try {
       tree =
-          build_tree(bundle, image, options.image.limits(), capture_for_deps, [&](std::size_t i) {
+          build_tree(bundle, image, options.image.limits(), capture_for_content, [&](std::size_t i) {
             term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
                                std::to_string(image.layers.size()));
           });

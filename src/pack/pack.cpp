@@ -9,6 +9,7 @@
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
+#include "pare/verify/content.hpp"
 
 namespace pare {
 
@@ -103,6 +104,12 @@ void add_written_file(ImageTree& tree, const std::string& path, std::string_view
   tree.rootfs.apply_layer(layer, {e}, "pare's files", {tree.content.finish(begin)});
 }
 
+std::optional<std::string> read_text(const ImageTree& tree, const Node& node) {
+  const auto bytes = tree.read(node);
+  if (!bytes) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+}
+
 }  // namespace
 
 PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
@@ -173,6 +180,19 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
   for (const auto& add : options.adds)
     slim.keep.push_back(add.dest);  // an ELF brings its libraries
   packed.plan = make_plan(packed.tree, packed.image, slim, binary.path.string());
+  // A User the image's passwd cannot name makes every runtime refuse to start it.
+  const auto written = [&](const std::string& path) -> std::optional<std::string> {
+    for (const auto& e : packed.plan.entries) {
+      if (e.path == path) return e.node == nullptr ? e.content : read_text(packed.tree, *e.node);
+    }
+    return std::nullopt;
+  };
+  const std::string user = packed.plan.config.config.user;
+  if (const std::string why = user_problem(user, written("/etc/passwd"), written("/etc/group"));
+      !why.empty()) {
+    throw Error::usage("--user " + user + ": " + why,
+                       "use a number (--user 65532), or a user of the base: root, nobody, nonroot");
+  }
   for (auto& h : packed.plan.config.history) {
     h.comment = binary.path.filename().string() + " (" + platform.str() + "), " +
                 std::to_string(packed.plan.entries.size()) + " paths, " +

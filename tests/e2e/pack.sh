@@ -126,6 +126,11 @@ expect_exit "a source file is not a program" 3 'hello.c: not an ELF program' -- 
   "$PARE" pack "$SRC" -o "$WORK/bad.tar"
 [ ! -e "$WORK/bad.tar" ] && pass "no output after errors" || fail "bad.tar written"
 
+expect_exit "a --user the image cannot name" 2 '\-\-user app: names the user app, whom /etc/passwd lacks' -- \
+  "$PARE" pack "$B/hello" --user app -o "$WORK/bad.tar"
+expect_exit "a user name on scratch, which has no passwd" 2 'the image has no /etc/passwd' -- \
+  "$PARE" pack "$B/hello" --base scratch --user nonroot -o "$WORK/bad.tar"
+
 # --base scratch: the program and /tmp, nothing else.
 OUT=$WORK/scratch.tar
 "$PARE" pack "$B/hello" --base scratch -o "$OUT" --tag hello:scratch -q

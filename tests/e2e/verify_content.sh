@@ -72,6 +72,14 @@ fails "the entrypoint is not in the image" entrypoint-missing /bin/gone "$WORK/g
 fails "the entrypoint is not executable" entrypoint-not-executable /bin/data "$WORK/data"
 fails "the entrypoint is an arm64 program in an amd64 image" entrypoint-architecture /bin/hello-arm64 "$WORK/arm"
 
+# A User the image's /etc/passwd lacks: runtimes refuse to start it ("unable to find user").
+"$PARE" slim "$WORK/good.tar" --user app:staff -o "$WORK/user.tar" -q
+fails "a User whom /etc/passwd lacks" user 'User app:staff: names the user app, whom /etc/passwd lacks' "$WORK/user.tar"
+"$PARE" slim "$WORK/good.tar" --user nonroot:nope -o "$WORK/group.tar" -q
+fails "a group /etc/group lacks" user 'User nonroot:nope: names the group nope' "$WORK/group.tar"
+"$PARE" slim "$WORK/good.tar" --user 4242:4242 -o "$WORK/numeric.tar" -q
+passes "a numeric User needs no passwd line" "$WORK/numeric.tar"
+
 # A missing library in an otherwise sound image: the dynamic program packed with its libraries,
 # then libcurl dropped from the slim copy.
 "$PARE" pack "$B/hello-curl" --sysroot / -o "$WORK/dyn.tar" -q

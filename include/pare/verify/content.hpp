@@ -1,6 +1,9 @@
 #pragma once
 
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pare/deps/closure.hpp"
@@ -11,6 +14,10 @@
 #include "pare/verify/problem.hpp"
 
 namespace pare {
+
+/// What the content checks read while layers stream: the resolver's files, and /etc/passwd and
+/// /etc/group whole.
+Capture capture_for_content(std::string_view path, std::span<const std::byte> head);
 
 /// What the content checks found: the program's closure, and every problem with it.
 struct ContentReport {
@@ -23,8 +30,15 @@ struct ContentReport {
 /// (entrypoint-missing), a regular file with execute bits (entrypoint-not-executable), an
 /// ELF of the image's architecture or a script (entrypoint-architecture, entrypoint-format),
 /// and everything its loader maps is inside the image (closure). `tree` must have been built
-/// with capture_for_deps.
+/// with capture_for_content.
 ContentReport check_content(const ImageTree& tree, const Image& image, const std::string& name);
+
+/// What is wrong with a config's User ("name", "uid", "name:group", ...) given the image's
+/// /etc/passwd and /etc/group (nullopt: the file is absent): a name neither file holds is what
+/// makes a runtime refuse to start ("unable to find user"). Numbers need no file. Empty when
+/// the User is fine.
+std::string user_problem(const std::string& user, const std::optional<std::string>& passwd,
+                         const std::optional<std::string>& group);
 
 /// The Lambda facts of an image read from `bundle`: how many images its index offers and
 /// whether through a nested index, its layers' media types, config and merged tree.
