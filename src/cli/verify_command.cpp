@@ -168,11 +168,11 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
   for (const Image& image : images) {
     std::optional<ImageTree> tree;
     try {
-      tree =
-          build_tree(bundle, image, options.image.limits(), capture_for_content, [&](std::size_t i) {
-            term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
-                               std::to_string(image.layers.size()));
-          });
+      tree = build_tree(bundle, image, options.image.limits(), capture_for_content,
+                        [&](std::size_t i) {
+                          term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
+                                             std::to_string(image.layers.size()));
+                        });
       term.progress_done();
     } catch (const Error& e) {
       term.progress_done();
