@@ -93,7 +93,9 @@ void add_host_copies(ImageTree& tree, std::span<const HostCopy> copies, int laye
   std::vector<std::string> hosts;
   for (const auto& copy : copies) HostWalk(copy).run(entries, hosts);
   tree.rootfs.apply_layer(layer, entries, "host files", {}, {}, hosts);
-  tree.layers.emplace_back();
+  if (tree.layers.size() <= static_cast<std::size_t>(layer)) {
+    tree.layers.resize(static_cast<std::size_t>(layer) + 1);
+  }
 }
 
 }  // namespace pare

@@ -4,6 +4,7 @@
 #include <span>
 #include <string_view>
 
+#include "pare/deps/ld_config.hpp"
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/util/error.hpp"
@@ -155,6 +156,23 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
 
   PackedImage packed;
   add_host_copies(packed.tree, system, 0);
+  if (dynamic) {
+    // Folders ld.so.conf adds outside the usual ones (/opt/vendor/lib) are searched too.
+    std::vector<HostCopy> extra;
+    for (const auto& dir : read_ld_so_conf(packed.tree)) {
+      const auto normalized = normalize_path(dir);
+      if (!normalized || normalized->empty() || packed.tree.rootfs.resolve(dir).node != nullptr) {
+        continue;
+      }
+      HostCopy c;
+      c.source = sysroot / *normalized;
+      c.dest = "/" + *normalized;
+      c.root_owned = false;
+      c.missing_ok = true;
+      extra.push_back(std::move(c));
+    }
+    if (!extra.empty()) add_host_copies(packed.tree, extra, 0);
+  }
   add_host_copies(packed.tree, app, 1);
   // NSS modules follow the nsswitch.conf the image will hold, not the sysroot's.
   if (distroless) add_written_file(packed.tree, "/etc/nsswitch.conf", kDistrolessNsswitch, 1);

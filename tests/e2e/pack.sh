@@ -97,6 +97,26 @@ verified "dynamic: verify --run starts it with its libraries" '^curl libcurl/' "
 chroot "$WORK/dyn/rootfs" /hello-curl | grep -q '^curl libcurl/' && pass "and it runs under plain chroot" ||
   fail "chroot run"
 
+# A sysroot whose ld.so.conf names a vendor folder: ldconfig -r caches it, the loader finds the
+# library there, and so must pack.
+S=$WORK/sysroot
+mkdir -p "$S/lib/x86_64-linux-gnu" "$S/lib64" "$S/opt/vendor/lib" "$S/etc/ld.so.conf.d"
+cp /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 "$S/lib/x86_64-linux-gnu/"
+ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$S/lib64/ld-linux-x86-64.so.2"
+printf 'include /etc/ld.so.conf.d/*.conf\n' >"$S/etc/ld.so.conf"
+printf '/opt/vendor/lib\n' >"$S/etc/ld.so.conf.d/vendor.conf"
+printf 'const char* greeting(void) { return "hello from the vendor library"; }\n' >"$WORK/greet.c"
+gcc -shared -fPIC -o "$S/opt/vendor/lib/libgreet.so" "$WORK/greet.c"
+printf '#include <stdio.h>\nconst char* greeting(void);\nint main(void) { puts(greeting()); return 0; }\n' >"$WORK/vendor.c"
+gcc -o "$B/vendor" "$WORK/vendor.c" -L"$S/opt/vendor/lib" -lgreet
+ldconfig -r "$S"
+OUT=$WORK/vendor.tar
+"$PARE" pack "$B/vendor" --sysroot "$S" --base scratch -o "$OUT" --tag vendor:1 -q
+unpack "$OUT" 1 "$WORK/vendor"
+[ -f "$WORK/vendor/rootfs/opt/vendor/lib/libgreet.so" ] &&
+  pass "a library in a folder the sysroot's ld.so.conf names comes along" || fail "no libgreet.so"
+verified "and the program runs with it" '^hello from the vendor library$' "$OUT" --run
+
 # A dynamic arm64 program with its libraries from Debian's cross sysroot, started under qemu.
 aarch64-linux-gnu-gcc -O2 -DARCH='"arm64"' -o "$B/hello-arm64-dyn" "$SRC"
 OUT=$WORK/cross.tar

@@ -19,10 +19,11 @@ struct HostCopy {
   bool missing_ok = false;            ///< a sysroot folder the host may lack
 };
 
-/// Applies `copies` to `tree` as layer `layer`: metadata from lstat (symlinks are recorded, never
-/// followed on the host; sockets skipped), bytes left on the host and read when first asked
-/// for (Node::host_path), so a sysroot of gigabytes costs only its index. Throws Error: exit 2
-/// when a source is absent (unless missing_ok), exit 4 when a folder cannot be read.
+/// Applies `copies` to `tree` as layer `layer` (again, to add to a layer already applied): metadata
+/// from lstat (symlinks are recorded, never followed on the host; sockets skipped), bytes left on
+/// the host and read when first asked for (Node::host_path), so a sysroot of gigabytes costs only
+/// its index. Throws Error: exit 2 when a source is absent (unless missing_ok), exit 4 when a
+/// folder cannot be read.
 void add_host_copies(ImageTree& tree, std::span<const HostCopy> copies, int layer);
 
 }  // namespace pare
