@@ -60,9 +60,10 @@ struct VerifyResult {
 };
 
 void add_structure_checks(const Bundle& bundle, const VerifyOptions& options,
-                          VerifyResult& result) {
+                          std::vector<VerifiedLayer> verified, VerifyResult& result) {
   StructureOptions structure;
   structure.limits = options.image.limits();
+  structure.verified = std::move(verified);
   structure.selector = options.image.selector();
   StructureReport report = verify_structure(bundle, structure);
   for (auto& p : report.problems) result.problems.push_back(std::move(p));
@@ -152,16 +153,16 @@ void run_image(const Bundle& bundle, const Image& image, const ImageTree& tree,
 
 /// What the image's program needs, the Lambda rules, and --run, for each image the selector
 /// picks (every platform when none is named).
+/// Each layer read here is verified as it streams (digest, size, diff_id, a tar within the
+/// limits); `verified` receives them, so the structure checks need not inflate them again.
 void add_content_checks(const Bundle& bundle, const VerifyOptions& options, const Terminal& term,
-                        VerifyResult& result) {
-  const bool structure_failed = !result.problems.empty();
+                        VerifyResult& result, std::vector<VerifiedLayer>& verified) {
   std::vector<Image> images;
   try {
     images = load_images(bundle, options.image.selector());
   } catch (const Error& e) {
     if (e.code() != ExitCode::kBadInput) throw;
-    // A fault the structure checks named already stops the content checks quietly.
-    if (!structure_failed) result.problems.push_back({"image", bundle.describe(), e.what()});
+    result.problems.push_back({"image", bundle.describe(), e.what()});
     return;
   }
   std::uint64_t programs = 0;
@@ -177,8 +178,13 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
     } catch (const Error& e) {
       term.progress_done();
       if (e.code() != ExitCode::kBadInput) throw;
-      if (!structure_failed) result.problems.push_back({"image", bundle.describe(), e.what()});
+      result.problems.push_back({"image", bundle.describe(), e.what()});
       continue;
+    }
+    for (std::size_t i = 0; i < image.layers.size(); ++i) {
+      const LayerStats& stats = tree->layers[i].stats;
+      verified.push_back({image.layers[i].path, stats.digest, stats.compressed_size,
+                          stats.compression, image.layers[i].diff_id});
     }
     // An image is named by its platform, and by its name when the input holds several.
     std::string label = image.platform().str();
@@ -304,9 +310,21 @@ int run_verify(const VerifyOptions& options) {
   }
   // An input that is no tar or folder at all is an error (exit 3 or 4), not a failed check.
   const auto bundle = open_bundle(options.image.image);
+  // The content pass first: it reads every layer once, and the structure checks take those
+  // layers as read instead of inflating them a second time.
+  VerifyResult content;
+  std::vector<VerifiedLayer> verified;
+  add_content_checks(*bundle, options, term, content, verified);
   VerifyResult result;
-  add_structure_checks(*bundle, options, result);
-  add_content_checks(*bundle, options, term, result);
+  add_structure_checks(*bundle, options, verified, result);
+  // An image that could not be read is explained by the structure faults, when there are any.
+  if (!result.problems.empty()) {
+    std::erase_if(content.problems, [](const Problem& p) { return p.check == "image"; });
+  }
+  result.problems.insert(result.problems.end(), std::make_move_iterator(content.problems.begin()),
+                         std::make_move_iterator(content.problems.end()));
+  result.checked.insert(result.checked.end(), content.checked.begin(), content.checked.end());
+  result.runs = std::move(content.runs);
   if (options.format == "json") {
     render_json(result, options);
   } else {

@@ -304,10 +304,28 @@ class Checker {
     return parse(bytes, where, "json");
   }
 
-  /// Streams a layer blob once, whatever it holds: the digest and size of its bytes, the
-  /// compression they show, and the digest of the tar inside.
+  /// What a layer blob holds, streamed once (or taken from a pass that already did): the
+  /// digest and size of its bytes, the compression they show, and the digest of the tar inside.
   const LayerScan& scan_layer(const std::string& path) {
     if (auto it = scans_.find(path); it != scans_.end()) return it->second;
+    LayerScan scan;
+    const auto verified = std::find_if(options_.verified.begin(), options_.verified.end(),
+                                       [&](const VerifiedLayer& v) { return v.path == path; });
+    if (verified != options_.verified.end()) {
+      scan.digest = verified->digest;
+      scan.size = verified->size;
+      scan.compression = verified->compression;
+      scan.diff_id = verified->diff_id;
+    } else {
+      scan = stream_layer(path);
+    }
+    count_blob(path, scan.size);
+    digests_.emplace(path, scan.digest);
+    ++report_.counts.layers;
+    return scans_.emplace(path, std::move(scan)).first->second;
+  }
+
+  LayerScan stream_layer(const std::string& path) {
     LayerScan scan;
     auto source = bundle_.open(path);
     const std::string name = source->name();
@@ -346,10 +364,7 @@ class Checker {
     }
     scan.digest = stored.finish();
     scan.size = stored.count();
-    count_blob(path, scan.size);
-    digests_.emplace(path, scan.digest);
-    ++report_.counts.layers;
-    return scans_.emplace(path, std::move(scan)).first->second;
+    return scan;
   }
 
   // ---- shapes ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pare/archive/compression.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
 #include "pare/image/layer_reader.hpp"
@@ -22,8 +23,20 @@ struct StructureCounts {
   std::uint64_t bytes = 0;   ///< stored bytes hashed
 };
 
+/// A layer blob another pass already streamed and found sound (read_layer: digest, size and
+/// diff_id checked, the tar parsed within the limits): the structure checks take these facts
+/// instead of inflating it again.
+struct VerifiedLayer {
+  std::string path;  ///< in the bundle
+  Digest digest;     ///< of the stored bytes
+  std::uint64_t size = 0;
+  Compression compression = Compression::kNone;
+  Digest diff_id;  ///< of the tar inside
+};
+
 struct StructureOptions {
   LayerLimits limits;
+  std::vector<VerifiedLayer> verified;  ///< layers not to stream again
   /// Which images get their configs and layers checked: empty = every image of the input.
   /// Indexes, manifests and manifest.json are always checked whole.
   ImageSelector selector;
