@@ -76,11 +76,13 @@ void add_structure_checks(const Bundle& bundle, const VerifyOptions& options,
                                                {"bytes", c.bytes}});
 }
 
-/// The program to exec for `config` started with `args` (the Cmd replaced when given).
+/// The program to exec: the one the content checks resolved, unless ARGS replace the Cmd
+/// (which may change what argv[0] is).
 Closure program_for(const ImageTree& tree, const Image& image, const VerifyOptions& options,
-                    const std::string& name) {
+                    const std::string& name, const Closure& configured) {
+  if (options.args.empty()) return configured;
   Config config = image.config;
-  if (!options.args.empty()) config.config.cmd = options.args;
+  config.config.cmd = options.args;
   return resolve_closure(tree, config, name);
 }
 
@@ -103,9 +105,9 @@ bool output_matches(const std::string& output, const std::string& pattern) {
 
 /// --run: unpacks the image into a temporary folder and starts its program in a sandbox.
 void run_image(const Bundle& bundle, const Image& image, const ImageTree& tree,
-               const std::string& label, const VerifyOptions& options, const Terminal& term,
-               VerifyResult& result) {
-  const Closure program = program_for(tree, image, options, bundle.describe());
+               const Closure& configured, const std::string& label, const VerifyOptions& options,
+               const Terminal& term, VerifyResult& result) {
+  const Closure program = program_for(tree, image, options, bundle.describe(), configured);
   if (program.program.empty()) {
     result.problems.push_back({"run", label, "not started: no program to exec"});
     return;
@@ -216,7 +218,7 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
                                                     : "the " + first_problem + " check failed")});
       continue;
     }
-    run_image(bundle, image, *tree, label, options, term, result);
+    run_image(bundle, image, *tree, content.closure, label, options, term, result);
   }
   result.checked.emplace_back("programs", programs);
   if (options.run) result.checked.emplace_back("runs", result.runs.size());

@@ -27,15 +27,7 @@ std::optional<std::vector<std::byte>> ImageTree::read(const Node& node) const {
   if (node.content) return content.read(*node.content);
   if (node.host_path.empty()) return std::nullopt;
   FileSource source(node.host_path);
-  std::vector<std::byte> bytes(node.size);
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    const std::size_t n = source.read(std::span(bytes).subspan(got));
-    if (n == 0) break;
-    got += n;
-  }
-  bytes.resize(got);
-  return bytes;
+  return read_all(source, node.size);  // more than was indexed: the file changed since
 }
 
 ImageTree build_tree(

@@ -16,6 +16,7 @@ namespace pare {
 
 namespace {
 
+constexpr std::uint64_t kMaxProgramBytes = 4ULL << 30U;  // larger is no program to pack
 constexpr std::string_view kCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 constexpr std::string_view kDefaultPath =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -53,11 +54,7 @@ constexpr auto kLibraryFolders = std::to_array<std::string_view>({
 /// The program's ELF header and dynamic section, with a clear error for anything else.
 ElfInfo read_program(const std::filesystem::path& path) {
   FileSource source(path);
-  std::vector<std::byte> bytes;
-  std::vector<std::byte> chunk(std::size_t{1} << 20U);
-  for (std::size_t n; (n = source.read(chunk)) != 0;) {
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
-  }
+  const std::vector<std::byte> bytes = read_all(source, kMaxProgramBytes);
   if (!is_elf(bytes)) {
     throw Error::bad_input(path.string(), "not an ELF program",
                            "pare pack takes a compiled binary; a script needs an image with its "
