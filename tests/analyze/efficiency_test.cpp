@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/analyze/efficiency.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/archive/compression.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/digest/sha256.hpp"

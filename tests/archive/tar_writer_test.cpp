@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/archive/tar_writer.hpp"
 #include "pare/util/error.hpp"
@@ -22,30 +23,6 @@
 using namespace pare;
 
 namespace {
-
-struct RunResult {
-  int status = -1;
-  std::string out;
-};
-
-/// Runs a shell command; its stdout and stderr together.
-RunResult run(const std::string& cmd) {
-  RunResult r;
-  FILE* pipe = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) != 0;) r.out.append(buf, n);
-  const int st = ::pclose(pipe);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// A member to write and what it holds.
 struct Member {
@@ -176,7 +153,8 @@ std::string gnu_listing(const TarEntry& e, std::uint64_t size) {
 
 /// `tar -tv` output with runs of spaces squeezed (GNU tar aligns the columns).
 std::vector<std::string> gnu_tar_list(const std::string& file) {
-  const RunResult r = run("TZ=UTC tar --numeric-owner --quoting-style=literal -tvf '" + file + "'");
+  const CommandResult r =
+      run_command("TZ=UTC tar --numeric-owner --quoting-style=literal -tvf '" + file + "'");
   REQUIRE_MESSAGE(r.status == 0, r.out);
   std::vector<std::string> lines;
   std::istringstream in(r.out);
@@ -211,7 +189,7 @@ TEST_CASE("TarWriter: GNU tar and TarReader read back every field") {
       CHECK(lines[i] == gnu_listing(members[i].entry, members[i].data.size()));
     }
     // GNU tar reads the archive as POSIX with no warning but the expected one.
-    const RunResult posix = run("tar --format=posix --xattrs -tvf '" + file + "'");
+    const CommandResult posix = run_command("tar --format=posix --xattrs -tvf '" + file + "'");
     CHECK_MESSAGE(posix.status == 0, posix.out);
     std::istringstream lines_in(posix.out);
     for (std::string line; std::getline(lines_in, line);) {
@@ -224,8 +202,8 @@ TEST_CASE("TarWriter: GNU tar and TarReader read back every field") {
     TempDir dir;
     const std::string where = dir.path().string();
     // Devices need mknod, which a container may refuse: everything else is extracted.
-    const RunResult r = run("tar --xattrs --xattrs-include='*' --exclude=dev -xf '" + file +
-                            "' -C '" + where + "'");
+    const CommandResult r = run_command("tar --xattrs --xattrs-include='*' --exclude=dev -xf '" +
+                                        file + "' -C '" + where + "'");
     REQUIRE_MESSAGE(r.status == 0, r.out);
     for (const auto& m : members) {
       if (m.entry.type != EntryType::kFile || m.entry.path.starts_with("dev/")) continue;

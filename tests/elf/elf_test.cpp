@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "elf_testdata.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/elf/go_buildinfo.hpp"

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"

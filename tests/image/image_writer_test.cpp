@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/image/bundle.hpp"
@@ -33,48 +33,6 @@ using namespace pare;
 using nlohmann::json;
 
 namespace {
-
-struct RunResult {
-  int status = -1;
-  std::string out;
-};
-
-/// Runs a shell command; its stdout and stderr together.
-RunResult run(const std::string& cmd) {
-  RunResult r;
-  FILE* pipe = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) != 0;) r.out.append(buf, n);
-  const int st = ::pclose(pipe);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-/// Runs a command that must succeed; its output.
-std::string must_run(const std::string& cmd) {
-  const RunResult r = run(cmd);
-  INFO(cmd);
-  REQUIRE_MESSAGE(r.status == 0, r.out);
-  return r.out;
-}
-
-/// True when `tool` is on PATH. Missing: a failure in CI, else a message (the caller skips).
-bool have_tool(const std::string& tool) {
-  if (run("command -v " + tool).status == 0) return true;
-  if (in_ci()) {
-    FAIL(tool << " is not installed (CI=true: a missing tool is a failure)");
-  }
-  MESSAGE(tool << " is not installed: skipped");
-  return false;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::byte> bytes_of(const std::string& s) {
   const auto* p = reinterpret_cast<const std::byte*>(s.data());

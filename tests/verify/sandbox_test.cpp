@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/util/error.hpp"
 #include "pare/verify/sandbox.hpp"
 

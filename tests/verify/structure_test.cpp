@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/image/layer_blob.hpp"
 #include "pare/image/media_types.hpp"

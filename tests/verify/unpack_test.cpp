@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../testdata.hpp"
+#include "../support.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
@@ -34,13 +34,6 @@ using namespace pare;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Every path below `root` as one line: type, mode, owner, link count and size (files), mtime,
 /// symlink target, and a hash of the bytes. Folders' sizes are left out (they depend on the
