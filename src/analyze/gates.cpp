@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "pare/analyze/report.hpp"
+#include "pare/util/format.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "pare/analyze/report.hpp"
+#include "pare/util/format.hpp"
 
 namespace pare {
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "pare/analyze/report.hpp"
+#include "pare/util/format.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/pack/pack.hpp"
 #include "pare/slim/layer_builder.hpp"

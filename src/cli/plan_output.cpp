@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "pare/analyze/report.hpp"
+#include "pare/util/format.hpp"
 #include "pare/image/layer_blob.hpp"
 #include "pare/util/error.hpp"
 #include "terminal.hpp"

@@ -8,7 +8,7 @@
 
 #include "pare/image/image_writer.hpp"
 #include "pare/slim/plan.hpp"
-#include "pare/verify/lambda.hpp"
+#include "pare/rules/lambda.hpp"
 
 namespace pare::cli {
 

@@ -7,7 +7,7 @@
 
 #include "commands.hpp"
 #include "image_options.hpp"
-#include "pare/analyze/report.hpp"
+#include "pare/util/format.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/slim/layer_builder.hpp"
 #include "pare/slim/plan.hpp"

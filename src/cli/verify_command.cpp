@@ -19,7 +19,7 @@
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/verify/content.hpp"
-#include "pare/verify/lambda.hpp"
+#include "pare/rules/lambda.hpp"
 #include "pare/verify/sandbox.hpp"
 #include "pare/verify/structure.hpp"
 #include "pare/verify/unpack.hpp"

@@ -10,7 +10,7 @@
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
-#include "pare/verify/content.hpp"
+#include "pare/rules/user.hpp"
 
 namespace pare {
 

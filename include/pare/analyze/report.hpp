@@ -75,7 +75,5 @@ std::string render_markdown(const AnalyzeReport& report);
 nlohmann::json to_json_report(const AnalyzeReport& report);
 std::string render_text(const AnalyzeReport& report, bool color);
 
-/// 1536 -> "1.5 KB" (decimal units, as docker and dive print sizes).
-std::string human_size(std::uint64_t bytes);
 
 }  // namespace pare

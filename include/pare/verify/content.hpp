@@ -10,8 +10,8 @@
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
-#include "pare/verify/lambda.hpp"
-#include "pare/verify/problem.hpp"
+#include "pare/rules/lambda.hpp"
+#include "pare/util/problem.hpp"
 
 namespace pare {
 
@@ -32,13 +32,6 @@ struct ContentReport {
 /// and everything its loader maps is inside the image (closure). `tree` must have been built
 /// with capture_for_content.
 ContentReport check_content(const ImageTree& tree, const Image& image, const std::string& name);
-
-/// What is wrong with a config's User ("name", "uid", "name:group", ...) given the image's
-/// /etc/passwd and /etc/group (nullopt: the file is absent): a name neither file holds is what
-/// makes a runtime refuse to start ("unable to find user"). Numbers need no file. Empty when
-/// the User is fine.
-std::string user_problem(const std::string& user, const std::optional<std::string>& passwd,
-                         const std::optional<std::string>& group);
 
 /// The Lambda facts of an image read from `bundle`: how many images its index offers and
 /// whether through a nested index, its layers' media types, config and merged tree.

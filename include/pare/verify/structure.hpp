@@ -9,7 +9,7 @@
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
 #include "pare/image/layer_reader.hpp"
-#include "pare/verify/problem.hpp"
+#include "pare/util/problem.hpp"
 
 namespace pare {
 

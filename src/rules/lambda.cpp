@@ -1,4 +1,4 @@
-#include "pare/verify/lambda.hpp"
+#include "pare/rules/lambda.hpp"
 
 #include <algorithm>
 #include <cstdio>

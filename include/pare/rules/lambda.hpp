@@ -6,7 +6,7 @@
 
 #include "pare/archive/tar_entry.hpp"
 #include "pare/image/model.hpp"
-#include "pare/verify/problem.hpp"
+#include "pare/util/problem.hpp"
 
 namespace pare {
 

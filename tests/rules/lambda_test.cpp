@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "pare/verify/lambda.hpp"
+#include "pare/rules/lambda.hpp"
 
 using pare::EntryType;
 using pare::LambdaFacts;
