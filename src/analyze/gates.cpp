@@ -6,8 +6,8 @@
 #include <map>
 #include <sstream>
 
-#include "pare/util/format.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/format.hpp"
 
 namespace pare {
 

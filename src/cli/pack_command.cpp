@@ -4,11 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "pare/util/format.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/pack/pack.hpp"
 #include "pare/slim/layer_builder.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/format.hpp"
 #include "plan_output.hpp"
 #include "terminal.hpp"
 

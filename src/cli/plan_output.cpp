@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "pare/util/format.hpp"
 #include "pare/image/layer_blob.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/format.hpp"
 #include "terminal.hpp"
 
 namespace pare::cli {

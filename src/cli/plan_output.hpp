@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "pare/image/image_writer.hpp"
-#include "pare/slim/plan.hpp"
 #include "pare/rules/lambda.hpp"
+#include "pare/slim/plan.hpp"
 
 namespace pare::cli {
 

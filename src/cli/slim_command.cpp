@@ -7,11 +7,11 @@
 
 #include "commands.hpp"
 #include "image_options.hpp"
-#include "pare/util/format.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/slim/layer_builder.hpp"
 #include "pare/slim/plan.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/format.hpp"
 #include "plan_output.hpp"
 #include "terminal.hpp"
 

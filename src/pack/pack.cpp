@@ -7,10 +7,10 @@
 #include "pare/deps/ld_config.hpp"
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
+#include "pare/rules/user.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
-#include "pare/rules/user.hpp"
 
 namespace pare {
 

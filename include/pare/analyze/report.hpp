@@ -75,5 +75,4 @@ std::string render_markdown(const AnalyzeReport& report);
 nlohmann::json to_json_report(const AnalyzeReport& report);
 std::string render_text(const AnalyzeReport& report, bool color);
 
-
 }  // namespace pare
