@@ -17,12 +17,12 @@
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/rules/lambda.hpp"
+#include "pare/run/sandbox.hpp"
+#include "pare/run/unpack.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/verify/content.hpp"
-#include "pare/verify/sandbox.hpp"
 #include "pare/verify/structure.hpp"
-#include "pare/verify/unpack.hpp"
 #include "terminal.hpp"
 
 namespace pare::cli {

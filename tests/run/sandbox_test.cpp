@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "pare/run/sandbox.hpp"
 #include "pare/util/error.hpp"
-#include "pare/verify/sandbox.hpp"
 
-// These tests run real static programs (tests/verify/make-sandbox-fixtures.sh) in real
+// These tests run real static programs (tests/run/make-sandbox-fixtures.sh) in real
 // namespaces. They need root, and qemu-aarch64-static for arm64; without them a test skips
 // (a MESSAGE, then return) on a user's machine and fails when CI=true.
 

@@ -23,9 +23,9 @@
 #include "pare/image/image.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/image/layer_blob.hpp"
+#include "pare/run/unpack.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
-#include "pare/verify/unpack.hpp"
 
 // The churn fixtures unpacked by pare are compared, path by path, with what umoci unpacks of
 // the same image. umoci missing is a skip on a user's machine and a failure when CI=true.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make-sandbox-fixtures.sh OUTDIR
 #
-# Compiles the probe that tests/verify/sandbox_test.cpp runs inside run_in_sandbox: a static
+# Compiles the probe that tests/run/sandbox_test.cpp runs inside run_in_sandbox: a static
 # program that prints what a container sees (argv, env, cwd, ids, hostname, pid, /proc, /dev,
 # /etc/hosts, whether the host's /usr shows through) or does one thing (exit with a code, sleep,
 # crash, print a lot, leave an orphan). probe-amd64 is built with musl-gcc -static, probe-arm64

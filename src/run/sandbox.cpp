@@ -1,4 +1,4 @@
-#include "pare/verify/sandbox.hpp"
+#include "pare/run/sandbox.hpp"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -24,9 +24,9 @@
 #include <optional>
 #include <string_view>
 
+#include "pare/run/unpack.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
-#include "pare/verify/unpack.hpp"
 
 namespace pare {
 

@@ -1,4 +1,4 @@
-#include "pare/verify/unpack.hpp"
+#include "pare/run/unpack.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
