@@ -1,5 +1,7 @@
 #include "image_options.hpp"
 
+#include <map>
+
 #include "pare/util/error.hpp"
 
 namespace pare::cli {
@@ -31,6 +33,12 @@ void add_image_options(CLI::App& command, ImageOptions& options) {
                      "refuse a layer that inflates past this many bytes");
   command.add_option("--max-entries", options.max_entries,
                      "refuse a layer with more tar entries than this");
+}
+
+void add_preset_option(CLI::App& command, Preset& preset, const std::string& description) {
+  const std::map<std::string, Preset> names{{"lambda", Preset::kLambda}};
+  command.add_option("--preset", preset, description)
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case));
 }
 
 }  // namespace pare::cli

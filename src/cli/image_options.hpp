@@ -5,6 +5,7 @@
 
 #include "pare/image/image.hpp"
 #include "pare/image/layer_reader.hpp"
+#include "pare/rules/lambda.hpp"
 
 namespace pare::cli {
 
@@ -23,5 +24,8 @@ struct ImageOptions {
 
 /// Adds IMAGE, --platform, --image and the limits to a subcommand.
 void add_image_options(CLI::App& command, ImageOptions& options);
+
+/// Adds --preset (only "lambda" today) to a subcommand.
+void add_preset_option(CLI::App& command, Preset& preset, const std::string& description);
 
 }  // namespace pare::cli

@@ -12,17 +12,24 @@ Terminal Terminal::detect(bool quiet) {
   const char* no_color = std::getenv("NO_COLOR");
   const bool color_allowed = no_color == nullptr || *no_color == '\0';
   t.color_stdout = color_allowed && ::isatty(STDOUT_FILENO) == 1;
-  t.progress = !quiet && ::isatty(STDERR_FILENO) == 1;
+  t.show_progress = !quiet && ::isatty(STDERR_FILENO) == 1;
   t.quiet = quiet;
   return t;
 }
 
 void Terminal::progress_line(const std::string& text) const {
-  if (progress) std::fprintf(stderr, "\r\033[K%s", text.c_str());
+  if (show_progress) std::fprintf(stderr, "\r\033[K%s", text.c_str());
 }
 
 void Terminal::progress_done() const {
-  if (progress) std::fprintf(stderr, "\r\033[K");
+  if (show_progress) std::fprintf(stderr, "\r\033[K");
+}
+
+Progress Terminal::progress() const {
+  if (!show_progress) return {};
+  return Progress([](std::string_view text) {
+    std::fprintf(stderr, "\r\033[K%.*s", static_cast<int>(text.size()), text.data());
+  });
 }
 
 }  // namespace pare::cli

@@ -10,6 +10,9 @@
 
 namespace pare {
 
+/// The platform rules an image is held to (--preset): none, or AWS Lambda's.
+enum class Preset { kNone, kLambda };
+
 /// A path of an image as the Lambda rules see it.
 struct LambdaFile {
   std::string path;  ///< absolute
