@@ -3,11 +3,13 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
+#include "pare/util/project_file.hpp"
 
 namespace pare {
 
@@ -202,6 +204,80 @@ GateConfig parse_dive_ci(std::string_view text, const std::string& file) {
     }
   }
   return c;
+}
+
+namespace {
+
+std::uint64_t size_in(const std::string& what, const std::string& text) {
+  auto v = parse_size(text);
+  if (!v) throw Error::usage(what + " " + text + ": not a size (e.g. 300MB, 1.5GiB)");
+  return *v;
+}
+
+double ratio_in(const std::string& what, const std::string& text) {
+  auto v = parse_ratio(text);
+  if (!v) throw Error::usage(what + " " + text + ": not a ratio (e.g. 0.9 or 90%)");
+  return *v;
+}
+
+/// .pare.json's "analyze" section.
+GateConfig gates_of(const ProjectFile& file) {
+  GateConfig g;
+  const std::string& path = file.path();
+  file.read_section("analyze", [&](const nlohmann::json& a) {
+    auto str = [&](const char* key) {
+      const auto& v = a.at(key);
+      return v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    if (a.contains("maxSize")) g.max_size = size_in(path + ": maxSize", str("maxSize"));
+    if (a.contains("maxLayers")) g.max_layers = a.at("maxLayers").get<std::uint64_t>();
+    if (a.contains("minEfficiency")) {
+      g.min_efficiency = ratio_in(path + ": minEfficiency", str("minEfficiency"));
+    }
+    if (a.contains("maxWasted")) g.max_wasted = size_in(path + ": maxWasted", str("maxWasted"));
+    if (a.contains("maxWastedPercent")) {
+      g.max_wasted_percent = ratio_in(path + ": maxWastedPercent", str("maxWastedPercent"));
+    }
+    if (a.contains("maxRemovable")) {
+      g.max_removable = size_in(path + ": maxRemovable", str("maxRemovable"));
+    }
+    for (const auto& f : a.value("forbid", std::vector<std::string>{})) g.forbid.insert(f);
+  });
+  return g;
+}
+
+GateConfig gates_in(const std::string& path) {
+  const std::string text = ProjectFile::read_text(path);
+  if (ProjectFile::looks_like_json(text)) return gates_of(ProjectFile::parse(path, text));
+  return parse_dive_ci(text, path);
+}
+
+}  // namespace
+
+void merge(GateConfig& into, const GateConfig& from) {
+  if (from.max_size) into.max_size = from.max_size;
+  if (from.max_layers) into.max_layers = from.max_layers;
+  if (from.min_efficiency) into.min_efficiency = from.min_efficiency;
+  if (from.max_wasted) into.max_wasted = from.max_wasted;
+  if (from.max_wasted_percent) into.max_wasted_percent = from.max_wasted_percent;
+  if (from.max_removable) into.max_removable = from.max_removable;
+  if (from.dive_max_wasted) into.dive_max_wasted = from.dive_max_wasted;
+  if (from.dive_max_user_wasted_percent) {
+    into.dive_max_user_wasted_percent = from.dive_max_user_wasted_percent;
+  }
+  into.forbid.insert(from.forbid.begin(), from.forbid.end());
+}
+
+GateConfig read_gate_files(const std::string& config_file) {
+  GateConfig g;
+  if (!config_file.empty()) {
+    merge(g, gates_in(config_file));
+    return g;
+  }
+  for (const char* f : {".dive-ci", ".pare.json"}) {
+    if (std::filesystem::exists(f)) merge(g, gates_in(f));
+  }
+  return g;
 }
 
 }  // namespace pare

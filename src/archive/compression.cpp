@@ -25,6 +25,13 @@ std::string_view to_string(Compression c) {
   return "unknown";
 }
 
+std::optional<Compression> parse_compression(std::string_view name) {
+  for (const Compression c : {Compression::kNone, Compression::kGzip, Compression::kZstd}) {
+    if (to_string(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
 Compression detect_compression(std::span<const std::byte> head) {
   auto at = [&](std::size_t i) { return std::to_integer<unsigned>(head[i]); };
   if (head.size() >= 2 && at(0) == 0x1f && at(1) == 0x8b) return Compression::kGzip;

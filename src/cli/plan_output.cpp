@@ -133,9 +133,7 @@ void apply_output_flags(const OutputFlags& flags, SlimOptions& options) {
   o.env.insert(o.env.end(), flags.env.begin(), flags.env.end());
   if (!flags.tags.empty()) o.tags = flags.tags;
   if (!flags.compression.empty()) {
-    o.compression = flags.compression == "zstd"   ? Compression::kZstd
-                    : flags.compression == "none" ? Compression::kNone
-                                                  : Compression::kGzip;
+    o.compression = parse_compression(flags.compression).value_or(Compression::kGzip);
   }
   if (flags.layers != 0) o.layers = flags.layers;
   if (flags.preset == "lambda") {

@@ -1,6 +1,5 @@
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 #include "image_options.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/slim/layer_builder.hpp"
+#include "pare/slim/options_file.hpp"
 #include "pare/slim/plan.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
@@ -29,44 +29,8 @@ struct SlimCommandOptions {
   bool no_package_metadata = false;
 };
 
-/// The rules of .pare.json (in the working folder) or --config FILE, under "slim".
-SlimOptions read_config_file(const std::string& given) {
-  SlimOptions o;
-  std::string path = given;
-  if (path.empty()) {
-    if (!std::filesystem::exists(".pare.json")) return o;
-    path = ".pare.json";
-  }
-  std::ifstream in(path);
-  if (!in) throw Error::system(path, "cannot read the config file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-    const auto& s = j.contains("slim") ? j.at("slim") : nlohmann::json::object();
-    o.keep = s.value("keep", std::vector<std::string>{});
-    o.drop = s.value("drop", std::vector<std::string>{});
-    o.ca_certs = s.value("caCerts", true);
-    o.tzdata = s.value("tzdata", true);
-    o.package_metadata = s.value("packageMetadata", true);
-    if (s.contains("user")) o.user = s.at("user").get<std::string>();
-    if (s.contains("workdir")) o.workdir = s.at("workdir").get<std::string>();
-    if (s.contains("entrypoint")) o.entrypoint = s.at("entrypoint").get<std::vector<std::string>>();
-    if (s.contains("cmd")) o.cmd = s.at("cmd").get<std::vector<std::string>>();
-    o.env = s.value("env", std::vector<std::string>{});
-    o.tags = s.value("tags", std::vector<std::string>{});
-    const std::string c = s.value("compression", "gzip");
-    o.compression = c == "zstd"   ? Compression::kZstd
-                    : c == "none" ? Compression::kNone
-                                  : Compression::kGzip;
-    o.layers = s.value("layers", 1);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error::usage(path + ": not a valid pare config: " + std::string(e.what()));
-  }
-  return o;
-}
-
 SlimOptions merge(const SlimCommandOptions& cli) {
-  SlimOptions o = read_config_file(cli.config_file);
+  SlimOptions o = read_slim_options(cli.config_file);
   o.keep.insert(o.keep.end(), cli.keep.begin(), cli.keep.end());
   o.drop.insert(o.drop.end(), cli.drop.begin(), cli.drop.end());
   if (cli.no_package_metadata) o.package_metadata = false;

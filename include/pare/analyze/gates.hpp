@@ -59,4 +59,14 @@ std::optional<double> parse_ratio(std::string_view text);
 /// rule off). Throws Error (exit 2) naming `file` on a value it cannot read.
 GateConfig parse_dive_ci(std::string_view text, const std::string& file);
 
+/// Sets in `into` every limit `from` sets; forbidden things add up.
+void merge(GateConfig& into, const GateConfig& from);
+
+/// The limits of the rules files: `config_file` when given (pare's JSON, anything else read
+/// as .dive-ci), else .dive-ci then .pare.json in the working folder, merged in that order.
+/// .pare.json's "analyze" section holds maxSize, maxLayers, minEfficiency, maxWasted,
+/// maxWastedPercent, maxRemovable (sizes and ratios as strings or numbers) and forbid.
+/// Throws Error: exit 4 when a file cannot be read, exit 2 when a value is malformed.
+GateConfig read_gate_files(const std::string& config_file);
+
 }  // namespace pare

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -11,6 +12,8 @@ namespace pare {
 enum class Compression { kNone, kGzip, kZstd };
 
 std::string_view to_string(Compression c);
+/// "none", "gzip" or "zstd" (what to_string gives); nullopt for anything else.
+std::optional<Compression> parse_compression(std::string_view name);
 
 /// The compression the first bytes show: gzip (1f 8b), zstd (28 b5 2f fd), else none.
 Compression detect_compression(std::span<const std::byte> head);

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+
+#include "pare/slim/plan.hpp"
+
+namespace pare {
+
+/// The slim rules of the project file (`config_file`, else .pare.json in the working folder;
+/// the defaults when there is none), its "slim" section: keep, drop, caCerts, tzdata,
+/// packageMetadata, user, workdir, entrypoint, cmd, env, tags, compression, layers. Throws
+/// Error: exit 4 when the file cannot be read, exit 2 when a value is malformed.
+SlimOptions read_slim_options(const std::string& config_file);
+
+}  // namespace pare

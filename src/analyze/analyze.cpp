@@ -1,0 +1,44 @@
+#include "pare/analyze/analyze.hpp"
+
+#include <algorithm>
+
+#include "pare/deps/resolver.hpp"
+#include "pare/fs/image_tree.hpp"
+#include "pare/slim/plan.hpp"
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+AnalyzeReport analyze_image(const Bundle& bundle, const AnalyzeRequest& request,
+                            const Progress& progress) {
+  const Image image = load_image(bundle, request.selector);
+  LayerAccounting accounting;
+  const ImageTree tree = build_tree(
+      bundle, image, request.limits, capture_for_slim,
+      [&](std::size_t i) {
+        progress("reading layer " + std::to_string(i + 1) + "/" +
+                 std::to_string(image.layers.size()));
+      },
+      [&](std::size_t, const std::vector<TarEntry>& entries) { accounting.add_layer(entries); },
+      /*hash_files=*/true);
+  progress.done();
+  Closure closure = resolve_closure(tree, image.config, bundle.describe());
+  AnalyzeReport report =
+      make_report(bundle.describe(), image, tree, std::move(closure), accounting, request.top);
+  // The size a slim would reach: the same plan `pare slim --dry-run` prints.
+  try {
+    report.slim_size =
+        make_plan(tree, image, SlimOptions{}, bundle.describe(), report.program).after;
+  } catch (const Error& e) {
+    report.slim_error = e.what();
+  }
+  report.gates = evaluate_gates(request.gates, gate_inputs(report));
+  return report;
+}
+
+bool gates_failed(const AnalyzeReport& report) {
+  return std::any_of(report.gates.begin(), report.gates.end(),
+                     [](const GateResult& g) { return !g.passed; });
+}
+
+}  // namespace pare

@@ -1,0 +1,35 @@
+#include "pare/slim/options_file.hpp"
+
+#include "pare/util/error.hpp"
+#include "pare/util/project_file.hpp"
+
+namespace pare {
+
+SlimOptions read_slim_options(const std::string& config_file) {
+  SlimOptions o;
+  const auto file = ProjectFile::find(config_file);
+  if (!file) return o;
+  file->read_section("slim", [&](const nlohmann::json& s) {
+    o.keep = s.value("keep", std::vector<std::string>{});
+    o.drop = s.value("drop", std::vector<std::string>{});
+    o.ca_certs = s.value("caCerts", true);
+    o.tzdata = s.value("tzdata", true);
+    o.package_metadata = s.value("packageMetadata", true);
+    if (s.contains("user")) o.user = s.at("user").get<std::string>();
+    if (s.contains("workdir")) o.workdir = s.at("workdir").get<std::string>();
+    if (s.contains("entrypoint")) o.entrypoint = s.at("entrypoint").get<std::vector<std::string>>();
+    if (s.contains("cmd")) o.cmd = s.at("cmd").get<std::vector<std::string>>();
+    o.env = s.value("env", std::vector<std::string>{});
+    o.tags = s.value("tags", std::vector<std::string>{});
+    const std::string c = s.value("compression", "gzip");
+    const auto compression = parse_compression(c);
+    if (!compression) {
+      throw Error::usage(file->path() + ": compression " + c + ": expected gzip, zstd or none");
+    }
+    o.compression = *compression;
+    o.layers = s.value("layers", 1);
+  });
+  return o;
+}
+
+}  // namespace pare
