@@ -24,6 +24,7 @@
 #include <optional>
 #include <string_view>
 
+#include "pare/fs/users.hpp"
 #include "pare/run/unpack.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
@@ -43,109 +44,24 @@ constexpr std::string_view kPrivilegeMessage = "verify --run needs root (CAP_SYS
 // ---------------------------------------------------------------------------------------------
 // User and group lookup in the image
 
-/// A user as the config's User names it, resolved against the image.
-struct Identity {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;  ///< supplementary
-  std::string home = "/";
-};
-
-std::optional<std::uint32_t> parse_id(std::string_view text) {
-  if (text.empty() || text.size() > 10) return std::nullopt;
-  std::uint64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (value > 0xffffffffU) return std::nullopt;
-  return static_cast<std::uint32_t>(value);
-}
-
-std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  for (std::size_t start = 0;;) {
-    const auto end = text.find(sep, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
-
-/// The lines of /etc/passwd or /etc/group split at ':', comments and short lines skipped.
-std::vector<std::vector<std::string_view>> records(std::string_view text, std::size_t fields) {
-  std::vector<std::vector<std::string_view>> out;
-  for (const auto line : split(text, '\n')) {
-    if (line.empty() || line.front() == '#') continue;
-    auto parts = split(line, ':');
-    if (parts.size() >= fields) out.push_back(std::move(parts));
-  }
-  return out;
-}
-
-/// Resolves User as runc does: a name must be in /etc/passwd (a group name in /etc/group); a
-/// number need not be, and then has gid 0 and home "/".
+/// Resolves User as runc does (look_up_user) against the rootfs' own files, read confined.
 Identity resolve_user(const fs::path& rootfs, const std::string& user) {
-  const auto colon = user.find(':');
-  const std::string user_part = user.substr(0, colon);
-  const std::string group_part = colon == std::string::npos ? "" : user.substr(colon + 1);
-  const std::string passwd = read_rootfs_file(rootfs, "/etc/passwd", kPasswdLimit).value_or("");
-  const auto users = records(passwd, 7);
-
-  Identity id;
-  std::string name;
-  const auto uid = user_part.empty() ? std::optional<std::uint32_t>(0) : parse_id(user_part);
-  bool found = false;
-  for (const auto& u : users) {
-    const bool match = uid ? parse_id(u[2]) == uid : u[0] == user_part;
-    if (!match) continue;
-    const auto entry_uid = parse_id(u[2]);
-    const auto entry_gid = parse_id(u[3]);
-    if (!entry_uid || !entry_gid) continue;
-    id.uid = *entry_uid;
-    id.gid = *entry_gid;
-    id.home = u[5].empty() ? "/" : std::string(u[5]);
-    name = u[0];
-    found = true;
-    break;
+  const UserLookup lookup =
+      look_up_user(user, read_rootfs_file(rootfs, "/etc/passwd", kPasswdLimit),
+                   read_rootfs_file(rootfs, "/etc/group", kPasswdLimit));
+  switch (lookup.error) {
+    case UserError::kNone:
+      return lookup.identity;
+    case UserError::kNoPasswdFile:
+    case UserError::kUnknownUser:
+      throw Error(ExitCode::kBadInput, "User " + user + ": no user \"" + lookup.missing +
+                                           "\" in the image's /etc/passwd");
+    case UserError::kNoGroupFile:
+    case UserError::kUnknownGroup:
+      break;
   }
-  if (!found && !uid) {
-    throw Error(ExitCode::kBadInput,
-                "User " + user + ": no user \"" + user_part + "\" in the image's /etc/passwd");
-  }
-  if (!found) id.uid = *uid;
-
-  const std::string group_text = read_rootfs_file(rootfs, "/etc/group", kPasswdLimit).value_or("");
-  const auto groups = records(group_text, 4);
-  if (!group_part.empty()) {
-    if (const auto gid = parse_id(group_part)) {
-      id.gid = *gid;
-    } else {
-      bool group_found = false;
-      for (const auto& g : groups) {
-        const auto gid_value = parse_id(g[2]);
-        if (g[0] == group_part && gid_value) {
-          id.gid = *gid_value;
-          group_found = true;
-          break;
-        }
-      }
-      if (!group_found) {
-        throw Error(ExitCode::kBadInput,
-                    "User " + user + ": no group \"" + group_part + "\" in the image's /etc/group");
-      }
-    }
-  }
-  if (!name.empty()) {
-    for (const auto& g : groups) {
-      const auto gid_value = parse_id(g[2]);
-      if (!gid_value) continue;
-      for (const auto member : split(g[3], ',')) {
-        if (member == name) id.groups.push_back(*gid_value);
-      }
-    }
-  }
-  return id;
+  throw Error(ExitCode::kBadInput,
+              "User " + user + ": no group \"" + lookup.missing + "\" in the image's /etc/group");
 }
 
 // ---------------------------------------------------------------------------------------------
