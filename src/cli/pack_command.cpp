@@ -7,6 +7,8 @@
 #include "pare/image/image_writer.hpp"
 #include "pare/pack/pack.hpp"
 #include "pare/slim/layer_builder.hpp"
+#include "pare/slim/output.hpp"
+#include "pare/slim/plan_render.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
 #include "plan_output.hpp"
@@ -113,7 +115,7 @@ int run_pack(const PackCommandOptions& cli) {
   }
   const PackOptions options = pack_options(cli);
   const std::vector<PackBinary> binaries = binaries_of(cli);
-  if (cli.out.preset == "lambda" && binaries.size() > 1) {
+  if (cli.out.preset == Preset::kLambda && binaries.size() > 1) {
     throw Error::usage(
         "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an index",
         "pack one platform per output");
@@ -125,7 +127,7 @@ int run_pack(const PackCommandOptions& cli) {
     PackedImage packed = plan_pack(binary, options);
     const Plan& plan = packed.plan;
     const std::string label = packed.image.config.platform().str();
-    if (cli.out.preset == "lambda") {
+    if (cli.out.preset == Preset::kLambda) {
       require_lambda(binary.path.string(), check_lambda(lambda_facts(plan, options.image, 1)));
     }
     if (cli.out.dry_run) {
@@ -139,7 +141,7 @@ int run_pack(const PackCommandOptions& cli) {
     for (const auto& w : plan.warnings) {
       if (!cli.out.quiet) std::cerr << "pare: warning: " << w << "\n";
     }
-    OutputImage out = output_image(
+    OutputImage out = to_output_image(
         packed.image.config.platform(), plan,
         build_slim_layers(nullptr, packed.image, packed.tree, plan, options.image, LayerLimits{}));
     std::uint64_t stored = 0;

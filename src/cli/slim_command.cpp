@@ -8,8 +8,10 @@
 #include "image_options.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/slim/layer_builder.hpp"
-#include "pare/slim/options_file.hpp"
+#include "pare/slim/options.hpp"
+#include "pare/slim/output.hpp"
 #include "pare/slim/plan.hpp"
+#include "pare/slim/plan_render.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
 #include "plan_output.hpp"
@@ -48,7 +50,7 @@ int run_slim(const SlimCommandOptions& options) {
   ImageSelector selector = options.image.selector();
   std::vector<std::optional<Platform>> platforms;
   if (options.image.platform == "all") {
-    if (options.out.preset == "lambda") {
+    if (options.out.preset == Preset::kLambda) {
       throw Error::usage(
           "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an "
           "index",
@@ -76,7 +78,7 @@ int run_slim(const SlimCommandOptions& options) {
         });
     term.progress_done();
     Plan plan = make_plan(tree, image, slim, bundle->describe());
-    if (options.out.preset == "lambda") {
+    if (options.out.preset == Preset::kLambda) {
       require_lambda(bundle->describe(), check_lambda(lambda_facts(plan, slim, 1)));
     }
     before += plan.before;
@@ -93,7 +95,7 @@ int run_slim(const SlimCommandOptions& options) {
     for (const auto& w : plan.warnings) {
       if (!options.out.quiet) std::cerr << "pare: warning: " << w << "\n";
     }
-    outputs.push_back(output_image(
+    outputs.push_back(to_output_image(
         image.platform(), plan,
         build_slim_layers(bundle.get(), image, tree, plan, slim, options.image.limits())));
   }

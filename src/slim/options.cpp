@@ -1,4 +1,4 @@
-#include "pare/slim/options_file.hpp"
+#include "pare/slim/options.hpp"
 
 #include "pare/util/error.hpp"
 #include "pare/util/project_file.hpp"
@@ -30,6 +30,22 @@ SlimOptions read_slim_options(const std::string& config_file) {
     o.layers = s.value("layers", 1);
   });
   return o;
+}
+
+void check_slim_options(SlimOptions& options, Preset preset) {
+  if (preset == Preset::kLambda) {
+    if (options.compression != Compression::kGzip) {
+      throw Error::usage("--preset lambda: rule lambda-gzip-layers: Lambda takes gzip layers only",
+                         "drop --compression");
+    }
+    options.homes = false;  // 0700 folders Lambda's user cannot read, for a User Lambda ignores
+  }
+  if (options.layers != 1 && options.layers != 2) throw Error::usage("--layers must be 1 or 2");
+  for (const auto& kv : options.env) {
+    if (kv.find('=') == std::string::npos || kv.starts_with('=')) {
+      throw Error::usage("--env " + kv + ": expected KEY=VALUE");
+    }
+  }
 }
 
 }  // namespace pare

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "pare/rules/lambda.hpp"
 #include "pare/slim/plan.hpp"
 
 namespace pare {
@@ -11,5 +12,10 @@ namespace pare {
 /// packageMetadata, user, workdir, entrypoint, cmd, env, tags, compression, layers. Throws
 /// Error: exit 4 when the file cannot be read, exit 2 when a value is malformed.
 SlimOptions read_slim_options(const std::string& config_file);
+
+/// Checks options before anything is read: --env is KEY=VALUE, --layers 1 or 2, and under the
+/// lambda preset gzip layers (lambda-gzip-layers); the preset also leaves out the 0700 homes
+/// Lambda's user cannot read. Throws a usage Error (exit 2).
+void check_slim_options(SlimOptions& options, Preset preset);
 
 }  // namespace pare

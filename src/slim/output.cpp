@@ -1,0 +1,46 @@
+#include "pare/slim/output.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "pare/image/media_types.hpp"
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+OutputImage to_output_image(const Platform& platform, const Plan& plan,
+                            std::vector<LayerBlob> layers) {
+  OutputImage out;
+  out.platform = platform;
+  Config config = plan.config;
+  config.diff_ids.clear();
+  for (const auto& l : layers) config.diff_ids.push_back(l.diff_id);
+  out.layers = std::move(layers);
+  const std::string bytes = nlohmann::json(config).dump();
+  out.config.assign(reinterpret_cast<const std::byte*>(bytes.data()),
+                    reinterpret_cast<const std::byte*>(bytes.data()) + bytes.size());
+  return out;
+}
+
+LambdaFacts lambda_facts(const Plan& plan, const SlimOptions& options, std::size_t images) {
+  LambdaFacts f;
+  f.images = images;
+  f.layer_media_types.assign(options.layers == 2 ? 2 : 1, layer_media_type(options.compression));
+  f.config = plan.config;
+  for (const auto& e : plan.entries) f.files.push_back({e.path, e.type, e.mode, e.size});
+  std::sort(f.files.begin(), f.files.end(),
+            [](const LambdaFile& a, const LambdaFile& b) { return a.path < b.path; });
+  return f;
+}
+
+void require_lambda(const std::string& source, const std::vector<Problem>& problems) {
+  if (problems.empty()) return;
+  const Problem& p = problems.front();
+  throw Error::bad_input(
+      source,
+      "preset lambda: rule " + p.check + ": " + p.where + ": " + p.message +
+          (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""),
+      "pare verify --preset lambda OUT lists every rule an image breaks");
+}
+
+}  // namespace pare
