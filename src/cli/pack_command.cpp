@@ -1,14 +1,10 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "pare/image/image_writer.hpp"
 #include "pare/pack/pack.hpp"
-#include "pare/slim/layer_builder.hpp"
 #include "pare/slim/output.hpp"
-#include "pare/slim/plan_render.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
 #include "plan_output.hpp"
@@ -120,48 +116,32 @@ int run_pack(const PackCommandOptions& cli) {
         "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an index",
         "pack one platform per output");
   }
-  std::vector<OutputImage> outputs;
-  nlohmann::json plans = nlohmann::json::array();
-  std::vector<std::string> summary;
+  std::vector<PlannedImage> planned;
   for (const auto& binary : binaries) {
     PackedImage packed = plan_pack(binary, options);
-    const Plan& plan = packed.plan;
-    const std::string label = packed.image.config.platform().str();
-    if (cli.out.preset == Preset::kLambda) {
-      require_lambda(binary.path.string(), check_lambda(lambda_facts(plan, options.image, 1)));
-    }
-    if (cli.out.dry_run) {
-      if (cli.out.format == "json") {
-        plans.push_back(plan_json(binary.path.string(), label, plan));
-      } else {
-        std::cout << plan_text(label, plan);
-      }
-      continue;
-    }
-    for (const auto& w : plan.warnings) {
-      if (!cli.out.quiet) std::cerr << "pare: warning: " << w << "\n";
-    }
-    OutputImage out = to_output_image(
-        packed.image.config.platform(), plan,
-        build_slim_layers(nullptr, packed.image, packed.tree, plan, options.image, LayerLimits{}));
-    std::uint64_t stored = 0;
-    for (const auto& l : out.layers) stored += l.size;
-    summary.push_back(label + ": " + binary.path.string() + " (" +
-                      std::string(to_string(plan.closure.program_class)) + "), " +
-                      std::to_string(plan.entries.size()) + " paths, " + human_size(plan.after) +
-                      " of files, " + human_size(stored) + " stored");
-    outputs.push_back(std::move(out));
+    PlannedImage p;
+    p.source = binary.path.string();
+    p.image = std::move(packed.image);
+    p.tree = std::move(packed.tree);
+    p.plan = std::move(packed.plan);
+    planned.push_back(std::move(p));
   }
   if (cli.out.dry_run) {
-    if (cli.out.format == "json")
-      std::cout << (plans.size() == 1 ? plans[0] : plans).dump(2) << "\n";
+    check_planned(planned, options.image, cli.out.preset);
+    print_plans(planned, cli.out.format);
     return 0;
   }
-  const auto digests = write_image_archive(cli.out.output, outputs, options.image.tags);
-  if (!cli.out.quiet) {
-    for (const auto& line : summary) std::cerr << "pare: " << line << "\n";
-    std::cerr << "pare: wrote " << cli.out.output << " (" << digests.front().str() << ")\n";
+  print_warnings(planned, cli.out.quiet);
+  const auto written = write_planned(planned, cli.out.output, options.image, cli.out.preset);
+  if (cli.out.quiet) return 0;
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    const Plan& plan = planned[i].plan;
+    std::cerr << "pare: " << planned[i].image.platform().str() << ": " << planned[i].source << " ("
+              << to_string(plan.closure.program_class) << "), " << plan.entries.size() << " paths, "
+              << human_size(plan.after) << " of files, " << human_size(written[i].stored)
+              << " stored\n";
   }
+  std::cerr << "pare: wrote " << cli.out.output << " (" << written.front().digest.str() << ")\n";
   return 0;
 }
 

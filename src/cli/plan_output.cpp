@@ -1,10 +1,12 @@
 #include "plan_output.hpp"
 
 #include <cstdlib>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "image_options.hpp"
 #include "pare/slim/options.hpp"
+#include "pare/slim/plan_render.hpp"
 #include "pare/util/error.hpp"
 #include "terminal.hpp"
 
@@ -71,6 +73,24 @@ void apply_output_flags(const OutputFlags& flags, SlimOptions& options) {
   if (flags.layers != 0) o.layers = flags.layers;
   check_slim_options(o, flags.preset);
   o.source_date_epoch = source_date_epoch();
+}
+
+void print_plans(const std::vector<PlannedImage>& planned, const std::string& format) {
+  if (format != "json") {
+    for (const auto& p : planned) std::cout << plan_text(p.image.platform().str(), p.plan);
+    return;
+  }
+  nlohmann::json plans = nlohmann::json::array();
+  for (const auto& p : planned)
+    plans.push_back(plan_json(p.source, p.image.platform().str(), p.plan));
+  std::cout << (plans.size() == 1 ? plans[0] : plans).dump(2) << "\n";
+}
+
+void print_warnings(const std::vector<PlannedImage>& planned, bool quiet) {
+  if (quiet) return;
+  for (const auto& p : planned) {
+    for (const auto& w : p.plan.warnings) std::cerr << "pare: warning: " << w << "\n";
+  }
 }
 
 }  // namespace pare::cli

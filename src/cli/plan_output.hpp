@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pare/rules/lambda.hpp"
+#include "pare/slim/output.hpp"
 #include "pare/slim/plan.hpp"
 
 namespace pare::cli {
@@ -43,5 +44,12 @@ std::vector<std::string> argv_of(const std::string& flag, const std::string& tex
 
 /// SOURCE_DATE_EPOCH from the environment, when set; a usage Error when it is not a number.
 std::optional<std::int64_t> source_date_epoch();
+
+/// Prints the dry run of planned images: one plan as text, or JSON (one object, or an array
+/// of several).
+void print_plans(const std::vector<PlannedImage>& planned, const std::string& format);
+
+/// Prints each plan's warnings on stderr, unless quiet.
+void print_warnings(const std::vector<PlannedImage>& planned, bool quiet);
 
 }  // namespace pare::cli

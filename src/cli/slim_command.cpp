@@ -2,16 +2,13 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "image_options.hpp"
-#include "pare/image/image_writer.hpp"
-#include "pare/slim/layer_builder.hpp"
 #include "pare/slim/options.hpp"
 #include "pare/slim/output.hpp"
-#include "pare/slim/plan.hpp"
 #include "pare/slim/plan_render.hpp"
+#include "pare/slim/slim.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
 #include "plan_output.hpp"
@@ -42,79 +39,41 @@ SlimOptions merge(const SlimCommandOptions& cli) {
 
 int run_slim(const SlimCommandOptions& options) {
   const Terminal term = Terminal::detect(options.out.quiet);
-  const SlimOptions slim = merge(options);
+  SlimRequest request;
+  request.options = merge(options);
+  request.preset = options.out.preset;
+  request.selector = options.image.selector();
+  request.all_platforms = options.image.platform == "all";
+  request.limits = options.image.limits();
   if (!options.out.dry_run && options.out.output.empty()) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
   }
   const auto bundle = open_bundle(options.image.image);
-  ImageSelector selector = options.image.selector();
-  std::vector<std::optional<Platform>> platforms;
-  if (options.image.platform == "all") {
-    if (options.out.preset == Preset::kLambda) {
-      throw Error::usage(
-          "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an "
-          "index",
-          "slim one platform per output: --platform linux/amd64 or --platform linux/arm64");
-    }
-    selector.platform.reset();
-    for (auto& p : list_platforms(*bundle, selector)) platforms.emplace_back(p);
-  } else {
-    platforms.push_back(selector.platform);
+  const std::vector<PlannedImage> planned = plan_slim(*bundle, request, term.progress());
+  if (options.out.dry_run) {
+    check_planned(planned, request.options, request.preset);
+    print_plans(planned, options.out.format);
+    return 0;
   }
-  std::vector<OutputImage> outputs;
-  nlohmann::json plans = nlohmann::json::array();
+  print_warnings(planned, options.out.quiet);
+  const auto written =
+      write_planned(planned, options.out.output, request.options, request.preset, term.progress());
+  if (options.out.quiet) return 0;
   std::uint64_t before = 0;
   std::uint64_t after = 0;
   std::size_t paths = 0;
-  for (const auto& platform : platforms) {
-    ImageSelector s = selector;
-    s.platform = platform;
-    const Image image = load_image(*bundle, s);
-    const std::string label = image.platform().str();
-    const ImageTree tree =
-        build_tree(*bundle, image, options.image.limits(), capture_for_slim, [&](std::size_t i) {
-          term.progress_line(label + ": reading layer " + std::to_string(i + 1) + "/" +
-                             std::to_string(image.layers.size()));
-        });
-    term.progress_done();
-    Plan plan = make_plan(tree, image, slim, bundle->describe());
-    if (options.out.preset == Preset::kLambda) {
-      require_lambda(bundle->describe(), check_lambda(lambda_facts(plan, slim, 1)));
-    }
-    before += plan.before;
-    after += plan.after;
-    paths += plan.entries.size();
-    if (options.out.dry_run) {
-      if (options.out.format == "json") {
-        plans.push_back(plan_json(bundle->describe(), label, plan));
-      } else {
-        std::cout << plan_text(label, plan);
-      }
-      continue;
-    }
-    for (const auto& w : plan.warnings) {
-      if (!options.out.quiet) std::cerr << "pare: warning: " << w << "\n";
-    }
-    outputs.push_back(to_output_image(
-        image.platform(), plan,
-        build_slim_layers(bundle.get(), image, tree, plan, slim, options.image.limits())));
+  for (const auto& p : planned) {
+    before += p.plan.before;
+    after += p.plan.after;
+    paths += p.plan.entries.size();
   }
-  if (options.out.dry_run) {
-    if (options.out.format == "json") {
-      std::cout << (plans.size() == 1 ? plans[0] : plans).dump(2) << "\n";
-    }
-    return 0;
-  }
-  const auto digests = write_image_archive(options.out.output, outputs, slim.tags);
-  if (!options.out.quiet) {
-    const double ratio =
-        before == 0 ? 0.0 : 100.0 * static_cast<double>(after) / static_cast<double>(before);
-    char pct[32];
-    std::snprintf(pct, sizeof pct, "%.1f%%", ratio);
-    std::cerr << "pare: " << bundle->describe() << ": " << human_size(before) << " -> "
-              << human_size(after) << " (" << pct << "), " << paths << " paths kept; wrote "
-              << options.out.output << " (" << digests.front().str() << ")\n";
-  }
+  const double ratio =
+      before == 0 ? 0.0 : 100.0 * static_cast<double>(after) / static_cast<double>(before);
+  char pct[32];
+  std::snprintf(pct, sizeof pct, "%.1f%%", ratio);
+  std::cerr << "pare: " << bundle->describe() << ": " << human_size(before) << " -> "
+            << human_size(after) << " (" << pct << "), " << paths << " paths kept; wrote "
+            << options.out.output << " (" << written.front().digest.str() << ")\n";
   return 0;
 }
 

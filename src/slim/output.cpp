@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pare/image/media_types.hpp"
+#include "pare/slim/layer_builder.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -41,6 +42,42 @@ void require_lambda(const std::string& source, const std::vector<Problem>& probl
       "preset lambda: rule " + p.check + ": " + p.where + ": " + p.message +
           (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : ""),
       "pare verify --preset lambda OUT lists every rule an image breaks");
+}
+
+void check_planned(const std::vector<PlannedImage>& images, const SlimOptions& options,
+                   Preset preset) {
+  for (const auto& tag : options.tags) parse_image_name(tag);
+  if (preset != Preset::kLambda) return;
+  for (const auto& planned : images) {
+    require_lambda(planned.source,
+                   check_lambda(lambda_facts(planned.plan, options, images.size())));
+  }
+}
+
+std::vector<WrittenImage> write_planned(const std::vector<PlannedImage>& images,
+                                        const std::filesystem::path& out,
+                                        const SlimOptions& options, Preset preset,
+                                        const Progress& progress) {
+  check_planned(images, options, preset);
+  std::vector<OutputImage> outputs;
+  std::vector<WrittenImage> written;
+  for (const auto& planned : images) {
+    progress(planned.image.platform().str() + ": writing layers");
+    OutputImage image =
+        to_output_image(planned.image.platform(), planned.plan,
+                        build_slim_layers(planned.bundle, planned.image, planned.tree, planned.plan,
+                                          options, planned.limits));
+    WrittenImage w;
+    for (const auto& l : image.layers) w.stored += l.size;
+    written.push_back(w);
+    outputs.push_back(std::move(image));
+  }
+  progress.done();
+  const auto digests = write_image_archive(out, outputs, options.tags);
+  for (std::size_t i = 0; i < written.size() && i < digests.size(); ++i) {
+    written[i].digest = digests[i];
+  }
+  return written;
 }
 
 }  // namespace pare

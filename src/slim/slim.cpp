@@ -1,0 +1,46 @@
+#include "pare/slim/slim.hpp"
+
+#include <optional>
+
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& request,
+                                    const Progress& progress) {
+  std::vector<std::optional<Platform>> platforms;
+  if (request.all_platforms) {
+    if (request.preset == Preset::kLambda) {
+      throw Error::usage(
+          "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an "
+          "index",
+          "slim one platform per output: --platform linux/amd64 or --platform linux/arm64");
+    }
+    ImageSelector any = request.selector;
+    any.platform.reset();
+    for (auto& p : list_platforms(bundle, any)) platforms.emplace_back(p);
+  } else {
+    platforms.push_back(request.selector.platform);
+  }
+  std::vector<PlannedImage> planned;
+  for (const auto& platform : platforms) {
+    ImageSelector selector = request.selector;
+    selector.platform = platform;
+    PlannedImage p;
+    p.source = bundle.describe();
+    p.bundle = &bundle;
+    p.limits = request.limits;
+    p.image = load_image(bundle, selector);
+    const std::string label = p.image.platform().str();
+    p.tree = build_tree(bundle, p.image, request.limits, capture_for_slim, [&](std::size_t i) {
+      progress(label + ": reading layer " + std::to_string(i + 1) + "/" +
+               std::to_string(p.image.layers.size()));
+    });
+    progress.done();
+    p.plan = make_plan(p.tree, p.image, request.options, bundle.describe());
+    planned.push_back(std::move(p));
+  }
+  return planned;
+}
+
+}  // namespace pare
