@@ -12,6 +12,9 @@ enum class EntryType { kFile, kDir, kSymlink, kHardlink, kCharDevice, kBlockDevi
 /// "file", "dir", "symlink", ...: the names pare prints and writes in JSON.
 std::string_view to_string(EntryType type);
 
+/// "drwxr-xr-x", as ls -l and tar -tv print a type and mode (setuid, setgid, sticky included).
+std::string mode_string(EntryType type, std::uint32_t mode);
+
 /// One tar member as pare keeps it: copied out of libarchive before the next header.
 struct TarEntry {
   std::string path;  ///< as written in the archive (not normalized)
