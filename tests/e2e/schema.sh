@@ -79,4 +79,28 @@ broken "an unknown key" "$WORK/static.json" "r['gates'][0]['severity'] = 'high'"
 broken "a gate without passed" "$WORK/static.json" "del r['gates'][1]['passed']"
 broken "a fractional totals.files" "$WORK/static.json" "r['totals']['files'] += 0.5"
 broken "slim.size null but removable set" "$WORK/dynamic.json" "r['slim']['size'] = None; r['slim']['error'] = 'no plan'"
+
+# pare verify --format json against docs/verify.schema.json: a sound image with --run, a broken
+# one, and a report edited to break the schema.
+SCHEMA=$REPO/docs/verify.schema.json
+python3 -c 'import json,sys,jsonschema; jsonschema.Draft202012Validator.check_schema(json.load(open(sys.argv[1])))' \
+  "$SCHEMA" && pass "the verify schema is itself a valid Draft 2020-12 schema" || fail "the verify schema is not a valid schema"
+"$PARE" slim "$S/fat-static.tar" -o "$WORK/slim-static.tar" -q || fail "slim of fat-static failed"
+verified() {
+  local name=$1 code=$2 out=$3
+  shift 3
+  local rc=0
+  "$PARE" verify --format json "$@" >"$out" 2>"$WORK/err.txt" || rc=$?
+  if [ "$rc" -ne "$code" ]; then
+    fail "verify $name: exit $rc, expected $code"; cat "$WORK/err.txt"
+  elif valid "$out" >"$WORK/why.txt"; then
+    pass "verify $name: its JSON matches"
+  else
+    fail "verify $name: does not match the schema"; cat "$WORK/why.txt"
+  fi
+}
+verified "a slim image, run" 0 "$WORK/verify-ok.json" "$WORK/slim-static.tar" --run
+verified "an image whose script lacks its interpreter" 1 "$WORK/verify-bad.json" "$FIXTURES/churn-oci-gzip.tar"
+broken "verify: a problem without check" "$WORK/verify-bad.json" "del r['problems'][0]['check']"
+broken "verify: a run whose exitCode is a string" "$WORK/verify-ok.json" "r['runs'][0]['exitCode'] = '0'"
 finish
