@@ -137,14 +137,18 @@ int run_analyze(const AnalyzeOptions& options) {
   const auto bundle = open_bundle(options.image.image);
   const Image image = load_image(*bundle, options.image.selector());
   LayerAccounting accounting;
-  const ImageTree tree = build_tree(
-      *bundle, image, options.image.limits(), capture_for_slim,
-      [&](std::size_t i) {
-        term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
-                           std::to_string(image.layers.size()));
-      },
-      [&](std::size_t, const std::vector<TarEntry>& entries) { accounting.add_layer(entries); },
-      /*hash_files=*/true);
+  BuildTreeOptions reading;
+  reading.limits = options.image.limits();
+  reading.capture = capture_for_slim;
+  reading.on_layer = [&](std::size_t i) {
+    term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
+                       std::to_string(image.layers.size()));
+  };
+  reading.on_entries = [&](std::size_t, const std::vector<TarEntry>& entries) {
+    accounting.add_layer(entries);
+  };
+  reading.hash_files = true;
+  const ImageTree tree = build_tree(*bundle, image, reading);
   term.progress_done();
   Closure closure = resolve_closure(tree, image.config, bundle->describe());
   AnalyzeReport report =

@@ -71,7 +71,9 @@ nlohmann::json json_of(const std::string& path, const Node& n) {
 int run_ls(const LsOptions& options) {
   const auto bundle = open_bundle(options.image.image);
   const Image image = load_image(*bundle, options.image.selector());
-  const ImageTree tree = build_tree(*bundle, image, options.image.limits());
+  BuildTreeOptions reading;
+  reading.limits = options.image.limits();
+  const ImageTree tree = build_tree(*bundle, image, reading);
 
   std::string prefix;
   const Node* start = &tree.rootfs.root();

@@ -139,9 +139,8 @@ int run_pack(const PackCommandOptions& cli) {
     for (const auto& w : plan.warnings) {
       if (!cli.out.quiet) std::cerr << "pare: warning: " << w << "\n";
     }
-    OutputImage out = output_image(
-        packed.image.config.platform(), plan,
-        build_slim_layers(nullptr, packed.image, packed.tree, plan, options.image, LayerLimits{}));
+    OutputImage out = output_image(packed.image.config.platform(), plan,
+                                   build_slim_layers(plan, packed.sources(), options.image));
     std::uint64_t stored = 0;
     for (const auto& l : out.layers) stored += l.size;
     summary.push_back(label + ": " + binary.path.string() + " (" +

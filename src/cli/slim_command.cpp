@@ -105,11 +105,14 @@ int run_slim(const SlimCommandOptions& options) {
     s.platform = platform;
     const Image image = load_image(*bundle, s);
     const std::string label = image.platform().str();
-    const ImageTree tree =
-        build_tree(*bundle, image, options.image.limits(), capture_for_slim, [&](std::size_t i) {
-          term.progress_line(label + ": reading layer " + std::to_string(i + 1) + "/" +
-                             std::to_string(image.layers.size()));
-        });
+    BuildTreeOptions reading;
+    reading.limits = options.image.limits();
+    reading.capture = capture_for_slim;
+    reading.on_layer = [&](std::size_t i) {
+      term.progress_line(label + ": reading layer " + std::to_string(i + 1) + "/" +
+                         std::to_string(image.layers.size()));
+    };
+    const ImageTree tree = build_tree(*bundle, image, reading);
     term.progress_done();
     Plan plan = make_plan(tree, image, slim, bundle->describe());
     if (options.out.preset == "lambda") {
@@ -131,7 +134,7 @@ int run_slim(const SlimCommandOptions& options) {
     }
     outputs.push_back(output_image(
         image.platform(), plan,
-        build_slim_layers(bundle.get(), image, tree, plan, slim, options.image.limits())));
+        build_slim_layers(plan, tree_sources(*bundle, image, tree, options.image.limits()), slim)));
   }
   if (options.out.dry_run) {
     if (options.out.format == "json") {

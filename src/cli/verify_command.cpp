@@ -171,11 +171,14 @@ void add_content_checks(const Bundle& bundle, const VerifyOptions& options, cons
   for (const Image& image : images) {
     std::optional<ImageTree> tree;
     try {
-      tree = build_tree(bundle, image, options.image.limits(), capture_for_content,
-                        [&](std::size_t i) {
-                          term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
-                                             std::to_string(image.layers.size()));
-                        });
+      BuildTreeOptions reading;
+      reading.limits = options.image.limits();
+      reading.capture = capture_for_content;
+      reading.on_layer = [&](std::size_t i) {
+        term.progress_line("reading layer " + std::to_string(i + 1) + "/" +
+                           std::to_string(image.layers.size()));
+      };
+      tree = build_tree(bundle, image, reading);
       term.progress_done();
     } catch (const Error& e) {
       term.progress_done();
