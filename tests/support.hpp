@@ -1,7 +1,8 @@
 #pragma once
 
 // What the unit tests share: where the fixtures are, whether this is CI, and running the
-// independent tools (GNU tar, skopeo, umoci) the tests check pare against.
+// independent tools (GNU tar, skopeo, umoci) the tests check pare against. Images made in
+// memory or in a temporary file are in test_images.hpp (this file includes no pare header).
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>

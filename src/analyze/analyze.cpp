@@ -13,14 +13,17 @@ AnalyzeReport analyze_image(const Bundle& bundle, const AnalyzeRequest& request,
                             const Progress& progress) {
   const Image image = load_image(bundle, request.selector);
   LayerAccounting accounting;
-  const ImageTree tree = build_tree(
-      bundle, image, request.limits, capture_for_slim,
-      [&](std::size_t i) {
-        progress("reading layer " + std::to_string(i + 1) + "/" +
-                 std::to_string(image.layers.size()));
-      },
-      [&](std::size_t, const std::vector<TarEntry>& entries) { accounting.add_layer(entries); },
-      /*hash_files=*/true);
+  BuildTreeOptions reading;
+  reading.limits = request.limits;
+  reading.capture = capture_for_slim;
+  reading.on_layer = [&](std::size_t i) {
+    progress("reading layer " + std::to_string(i + 1) + "/" + std::to_string(image.layers.size()));
+  };
+  reading.on_entries = [&](std::size_t, const std::vector<TarEntry>& entries) {
+    accounting.add_layer(entries);
+  };
+  reading.hash_files = true;
+  const ImageTree tree = build_tree(bundle, image, reading);
   progress.done();
   Closure closure = resolve_closure(tree, image.config, bundle.describe());
   AnalyzeReport report =

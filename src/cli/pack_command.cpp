@@ -118,13 +118,7 @@ int run_pack(const PackCommandOptions& cli) {
   }
   std::vector<PlannedImage> planned;
   for (const auto& binary : binaries) {
-    PackedImage packed = plan_pack(binary, options);
-    PlannedImage p;
-    p.source = binary.path.string();
-    p.image = std::move(packed.image);
-    p.tree = std::move(packed.tree);
-    p.plan = std::move(packed.plan);
-    planned.push_back(std::move(p));
+    planned.push_back(plan_pack(binary, options));
   }
   if (cli.out.dry_run) {
     check_planned(planned, options.image, cli.out.preset);

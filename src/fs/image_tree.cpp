@@ -1,7 +1,7 @@
 #include "pare/fs/image_tree.hpp"
 
 #include "pare/digest/sha256.hpp"
-#include "pare/util/file.hpp"
+#include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -24,29 +24,30 @@ std::vector<std::byte> read_head(TarReader& reader) {
 }  // namespace
 
 std::optional<std::vector<std::byte>> ImageTree::read(const Node& node) const {
-  if (node.content) return content.read(*node.content);
-  if (node.host_path.empty()) return std::nullopt;
-  FileSource source(node.host_path);
-  return read_all(source, node.size);  // more than was indexed: the file changed since
+  if (node.captured) return content.read(*node.captured);
+  if (const auto* stored = std::get_if<StoredBytes>(&node.origin)) return content.read(stored->ref);
+  const auto* host = std::get_if<HostBytes>(&node.origin);
+  if (host == nullptr) return std::nullopt;
+  if (!host_files) {
+    throw Error(ExitCode::kSystem, host->path + ": a host file, but the tree has no reader for it");
+  }
+  const auto source = host_files->open(host->path);
+  return read_all(*source, node.size);  // more than was indexed: the file changed since
 }
 
-ImageTree build_tree(
-    const Bundle& bundle, const Image& image, const LayerLimits& limits, const CaptureRule& capture,
-    const std::function<void(std::size_t)>& on_layer,
-    const std::function<void(std::size_t, const std::vector<TarEntry>&)>& on_entries,
-    bool hash_files) {
+ImageTree build_tree(const Bundle& bundle, const Image& image, const BuildTreeOptions& options) {
   ImageTree tree;
+  const CaptureRule& capture = options.capture;
+  const bool hash_files = options.hash_files;
   std::vector<std::byte> chunk(std::size_t{64} << 10U);
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
-    if (on_layer) on_layer(i);
+    if (options.on_layer) options.on_layer(i);
     std::vector<TarEntry> entries;
-    std::vector<std::optional<ContentRef>> contents;
-    std::vector<std::string> hashes;
+    std::vector<CapturedEntry> captured;  // the entries' bytes, joined to them once reported
     LayerResult result;
-    result.stats = read_layer(bundle, image, i, limits, [&](const TarEntry& e, TarReader& reader) {
+    const auto visit = [&](const TarEntry& e, TarReader& reader) {
       entries.push_back(e);
-      contents.emplace_back();
-      hashes.emplace_back();
+      CapturedEntry& c = captured.emplace_back();
       if ((!capture && !hash_files) || e.type != EntryType::kFile) return;
       const auto path = normalize_path(e.path);
       if (!path) return;  // apply_layer reports it
@@ -65,12 +66,15 @@ ImageTree build_tree(
           if (sha) sha->update(std::span(chunk).first(n));
         }
       }
-      if (what != Capture::kNone) contents.back() = tree.content.finish(begin);
-      if (sha) hashes.back() = sha->finish().hex();
-    });
-    if (on_entries) on_entries(i, entries);
+      if (what != Capture::kNone) c.captured = tree.content.finish(begin);
+      if (sha) c.sha256 = sha->finish().hex();
+    };
+    result.stats = read_layer(bundle, image, i, options.limits, visit);
+    if (options.on_entries) options.on_entries(i, entries);
+    for (std::size_t k = 0; k < entries.size(); ++k) captured[k].entry = std::move(entries[k]);
+    entries = {};
     const std::string what = bundle.describe() + ": layer " + std::to_string(i);
-    result.changes = tree.rootfs.apply_layer(static_cast<int>(i), entries, what, contents, hashes);
+    result.changes = tree.rootfs.apply_layer(static_cast<int>(i), captured, what);
     tree.layers.push_back(result);
   }
   return tree;

@@ -18,7 +18,9 @@ ListedPath listed(const std::string& path, const Node& n) {
 
 std::vector<ListedPath> list_image(const Bundle& bundle, const ListRequest& request) {
   const Image image = load_image(bundle, request.selector);
-  const ImageTree tree = build_tree(bundle, image, request.limits);
+  BuildTreeOptions reading;
+  reading.limits = request.limits;
+  const ImageTree tree = build_tree(bundle, image, reading);
   std::string prefix;
   const Node* start = &tree.rootfs.root();
   if (!request.path.empty()) {

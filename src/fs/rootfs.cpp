@@ -130,18 +130,23 @@ Node* Rootfs::resolve_parent(std::string_view parent, int layer, const std::stri
 }
 
 LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries,
-                                 const std::string& what,
-                                 const std::vector<std::optional<ContentRef>>& contents,
-                                 const std::vector<std::string>& hashes,
-                                 const std::vector<std::string>& host_paths) {
+                                 const std::string& what) {
+  std::vector<CapturedEntry> captured;
+  captured.reserve(entries.size());
+  for (const auto& e : entries) captured.push_back({e, {}, {}, {}});
+  return apply_layer(layer, captured, what);
+}
+
+LayerChanges Rootfs::apply_layer(int layer, const std::vector<CapturedEntry>& entries,
+                                 const std::string& what) {
   LayerChanges changes;
   std::vector<std::string> paths;
   paths.reserve(entries.size());
-  for (const auto& e : entries) {
-    auto normalized = normalize_path(e.path);
+  for (const auto& c : entries) {
+    auto normalized = normalize_path(c.entry.path);
     if (!normalized) {
       throw Error(ExitCode::kBadInput,
-                  what + ": entry \"" + e.path + "\" climbs out of the image root");
+                  what + ": entry \"" + c.entry.path + "\" climbs out of the image root");
     }
     paths.push_back(std::move(*normalized));
   }
@@ -169,7 +174,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
 
   // Phase 2: every other entry, in tar order.
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const TarEntry& e = entries[i];
+    const TarEntry& e = entries[i].entry;
     const std::string& path = paths[i];
     if (path.empty()) continue;  // "./": the root's own entry
     const std::string name = base_name(path);
@@ -194,9 +199,14 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
     node->dev_major = e.dev_major;
     node->dev_minor = e.dev_minor;
     node->layer = layer;
-    if (i < contents.size()) node->content = contents[i];
-    if (i < hashes.size()) node->sha256 = hashes[i];
-    if (i < host_paths.size()) node->host_path = host_paths[i];
+    if (e.type == EntryType::kFile) {
+      node->origin = entries[i].origin;
+      if (std::holds_alternative<std::monostate>(node->origin)) {
+        node->origin = LayerBytes{layer, path};
+      }
+      node->captured = entries[i].captured;
+      node->sha256 = entries[i].sha256;
+    }
     if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
       auto target = normalize_path(e.link_target);
@@ -214,10 +224,9 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<TarEntry>& entries
       const Node& src = *t.node;
       copy_attributes(*node, src);
       node->size = src.size;
-      node->content = src.content;
+      node->origin = src.origin;
+      node->captured = src.captured;
       node->sha256 = src.sha256;
-      node->data_layer = src.type == EntryType::kHardlink ? src.data_layer : src.layer;
-      node->data_path = src.type == EntryType::kHardlink ? src.data_path : *target;
       node->link_target = src.type == EntryType::kHardlink ? src.link_target : *target;
       if (src.type != EntryType::kFile && src.type != EntryType::kHardlink) node->type = src.type;
     }

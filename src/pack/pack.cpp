@@ -95,11 +95,12 @@ Platform platform_of(const std::filesystem::path& path, const ElfInfo& info,
 void add_written_file(ImageTree& tree, const std::string& path, std::string_view text, int layer) {
   const std::uint64_t begin = tree.content.begin();
   tree.content.append(std::as_bytes(std::span(text.data(), text.size())));
-  TarEntry e;
-  e.path = path;
-  e.mode = 0644;
-  e.size = text.size();
-  tree.rootfs.apply_layer(layer, {e}, "pare's files", {tree.content.finish(begin)});
+  CapturedEntry e;
+  e.entry.path = path;
+  e.entry.mode = 0644;
+  e.entry.size = text.size();
+  e.origin = StoredBytes{tree.content.finish(begin)};
+  tree.rootfs.apply_layer(layer, {e}, "pare's files");
 }
 
 std::optional<std::string> read_text(const ImageTree& tree, const Node& node) {
@@ -110,7 +111,7 @@ std::optional<std::string> read_text(const ImageTree& tree, const Node& node) {
 
 }  // namespace
 
-PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
+PlannedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
   const ElfInfo info = read_program(binary.path);
   const Platform platform = platform_of(binary.path, info, binary.platform);
   const bool dynamic = !info.interpreter.empty();
@@ -151,14 +152,14 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
   if (options.ca_bundle) app.push_back({*options.ca_bundle, std::string(kCaBundle), 0644});
   app.insert(app.end(), options.adds.begin(), options.adds.end());
 
-  PackedImage packed;
-  add_host_copies(packed.tree, system, 0);
+  ImageTree tree;
+  add_host_copies(tree, system, 0);
   if (dynamic) {
     // Folders ld.so.conf adds outside the usual ones (/opt/vendor/lib) are searched too.
     std::vector<HostCopy> extra;
-    for (const auto& dir : read_ld_so_conf(packed.tree)) {
+    for (const auto& dir : read_ld_so_conf(tree)) {
       const auto normalized = normalize_path(dir);
-      if (!normalized || normalized->empty() || packed.tree.rootfs.resolve(dir).node != nullptr) {
+      if (!normalized || normalized->empty() || tree.rootfs.resolve(dir).node != nullptr) {
         continue;
       }
       HostCopy c;
@@ -168,13 +169,14 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
       c.missing_ok = true;
       extra.push_back(std::move(c));
     }
-    if (!extra.empty()) add_host_copies(packed.tree, extra, 0);
+    if (!extra.empty()) add_host_copies(tree, extra, 0);
   }
-  add_host_copies(packed.tree, app, 1);
+  add_host_copies(tree, app, 1);
   // NSS modules follow the nsswitch.conf the image will hold, not the sysroot's.
-  if (distroless) add_written_file(packed.tree, "/etc/nsswitch.conf", kDistrolessNsswitch, 1);
+  if (distroless) add_written_file(tree, "/etc/nsswitch.conf", kDistrolessNsswitch, 1);
 
-  Config& config = packed.image.config;
+  Image image;
+  Config& config = image.config;
   config.os = platform.os;
   config.architecture = platform.architecture;
   config.variant = platform.variant;
@@ -188,32 +190,41 @@ PackedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
     slim.tzdata = false;
     slim.package_metadata = false;
   }
-  if (slim.ca_certs && packed.tree.rootfs.resolve(kCaBundle).node != nullptr) {
+  if (slim.ca_certs && tree.rootfs.resolve(kCaBundle).node != nullptr) {
     config.config.env.push_back("SSL_CERT_FILE=" + std::string(kCaBundle));
   }
   slim.created_by = "pare pack";
   for (const auto& add : options.adds)
     slim.keep.push_back(add.dest);  // an ELF brings its libraries
-  packed.plan = make_plan(packed.tree, packed.image, slim, binary.path.string());
+  Plan plan = make_plan(tree, image, slim, binary.path.string());
   // A User the image's passwd cannot name makes every runtime refuse to start it.
   const auto written = [&](const std::string& path) -> std::optional<std::string> {
-    for (const auto& e : packed.plan.entries) {
-      if (e.path == path) return e.node == nullptr ? e.content : read_text(packed.tree, *e.node);
+    for (const auto& e : plan.entries) {
+      if (e.path != path) continue;
+      if (!e.from_image) return e.content;
+      const Node* node = tree.rootfs.find(path);
+      return node == nullptr ? std::nullopt : read_text(tree, *node);
     }
     return std::nullopt;
   };
-  const std::string user = packed.plan.config.config.user;
+  const std::string user = plan.config.config.user;
   if (const std::string why = user_problem(user, written("/etc/passwd"), written("/etc/group"));
       !why.empty()) {
     throw Error::usage("--user " + user + ": " + why,
                        "use a number (--user 65532), or a user of the base: root, nobody, nonroot");
   }
-  for (auto& h : packed.plan.config.history) {
+  for (auto& h : plan.config.history) {
     h.comment = binary.path.filename().string() + " (" + platform.str() + "), " +
-                std::to_string(packed.plan.entries.size()) + " paths, " +
-                std::to_string(packed.plan.after) + " bytes";
+                std::to_string(plan.entries.size()) + " paths, " + std::to_string(plan.after) +
+                " bytes";
   }
-  return packed;
+  PlannedImage planned;
+  planned.source = binary.path.string();
+  planned.image = std::move(image);
+  planned.plan = std::move(plan);
+  planned.content = std::move(tree.content);
+  planned.host_files = tree.host_files;
+  return planned;
 }
 
 }  // namespace pare

@@ -127,7 +127,7 @@ void apply_attributes(int fd, const Node& node, bool restore_owners, const fs::p
 }
 
 /// Where a file's bytes are in the image: the layer and normalized tar path of the entry
-/// carrying them. A regular file is keyed by its own path, a hardlink by its target's.
+/// carrying them (Node::origin: a hardlink has its target's).
 using DataKey = std::pair<int, std::string>;
 
 /// The paths that share one inode, and the bytes they get.
@@ -139,7 +139,7 @@ struct Inode {
 };
 
 bool captured_whole(const Node& node) {
-  return node.content && node.content->size == node.size;
+  return node.captured && node.captured->size == node.size;
 }
 
 /// Creates (or truncates: a layer may hold the same path twice, the last one wins) a file for
@@ -221,9 +221,9 @@ void unpack_rootfs(const Bundle& bundle, const Image& image, const ImageTree& tr
         break;
       case EntryType::kFile:
       case EntryType::kHardlink: {
-        const DataKey key = node.type == EntryType::kHardlink
-                                ? DataKey{node.data_layer, node.data_path}
-                                : DataKey{node.layer, path};
+        const auto* at = std::get_if<LayerBytes>(&node.origin);
+        const DataKey key =
+            at != nullptr ? DataKey{at->layer, at->path} : DataKey{node.layer, path};
         Inode& inode = inodes[key];
         // The regular file, when it is still there, carries the bytes; else the first link.
         if (node.type == EntryType::kFile) {

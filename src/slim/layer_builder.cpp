@@ -10,53 +10,49 @@ namespace pare {
 
 namespace {
 
-/// Where a file's bytes are in the source: the layer and tar path of the entry carrying them.
-using DataKey = std::pair<int, std::string>;
-
-DataKey data_key(const std::string& path, const Node& node) {
-  if (node.type == EntryType::kHardlink) return {node.data_layer, node.data_path};
-  return {node.layer, path.substr(1)};
-}
-
-bool captured_whole(const Node& node) {
-  return node.content && node.content->size == node.size;
+/// A source an origin names but the caller did not give: a plan and sources that disagree.
+Error no_source(const PlanEntry& e, std::string_view what) {
+  return {ExitCode::kBadInput,
+          "a planned file has no bytes: " + e.path + " (" + std::string(what) + " not given)"};
 }
 
 }  // namespace
 
-std::vector<LayerBlob> build_slim_layers(const Bundle* bundle, const Image& image,
-                                         const ImageTree& tree, const Plan& plan,
-                                         const SlimOptions& options, const LayerLimits& limits) {
+PlanSources tree_sources(const Bundle& bundle, const Image& image, const ImageTree& tree,
+                         const LayerLimits& limits) {
+  PlanSources sources;
+  sources.bundle = &bundle;
+  sources.image = &image;
+  sources.limits = limits;
+  sources.store = &tree.content;
+  sources.host_files = tree.host_files.get();
+  return sources;
+}
+
+std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& sources,
+                                         const SlimOptions& options) {
   // Pass 2: copy out what pass 1 did not capture, reading only the layers that hold it.
-  std::map<DataKey, std::optional<ContentRef>> wanted;
+  std::map<LayerBytes, std::optional<ContentRef>> wanted;
   for (const auto& e : plan.entries) {
-    if (e.node == nullptr || e.type != EntryType::kFile || e.size == 0) continue;
-    if (!captured_whole(*e.node) && e.node->host_path.empty()) wanted[data_key(e.path, *e.node)];
+    if (e.type != EntryType::kFile || e.size == 0) continue;
+    if (const auto* at = std::get_if<LayerBytes>(&e.origin)) wanted[*at];
   }
   ContentStore copied;
   std::set<int> layers;
-  for (const auto& [key, ref] : wanted) layers.insert(key.first);
-  if (!layers.empty() && bundle == nullptr) {
-    throw Error(ExitCode::kBadInput,
-                "a planned file has no bytes: " + wanted.begin()->first.second);
+  for (const auto& [at, ref] : wanted) layers.insert(at.layer);
+  if (!layers.empty() && (sources.bundle == nullptr || sources.image == nullptr)) {
+    throw Error(ExitCode::kBadInput, "a planned file has no bytes: " + wanted.begin()->first.path);
   }
+  std::vector<std::byte> chunk(std::size_t{64} << 10U);
   for (const int layer : layers) {
-    read_layer(*bundle, image, static_cast<std::size_t>(layer), limits,
+    read_layer(*sources.bundle, *sources.image, static_cast<std::size_t>(layer), sources.limits,
                [&](const TarEntry& entry, TarReader& reader) {
                  if (entry.type != EntryType::kFile) return;
-                 const auto path = normalize_path(entry.path);
+                 auto path = normalize_path(entry.path);
                  if (!path) return;
-                 auto it = wanted.find({layer, *path});
-                 if (it == wanted.end()) {
-                   // The entry landed where the image resolves its folder: a symlinked
-                   // parent ("lib/x" with lib -> usr/lib) is followed inside the root.
-                   const Resolution parent = tree.rootfs.resolve(parent_path(*path));
-                   if (parent.node == nullptr || parent.node->type != EntryType::kDir) return;
-                   it = wanted.find({layer, join_path(parent.path, base_name(*path))});
-                 }
+                 const auto it = wanted.find(LayerBytes{layer, std::move(*path)});
                  if (it == wanted.end() || it->second) return;
                  const std::uint64_t begin = copied.begin();
-                 std::vector<std::byte> chunk(std::size_t{64} << 10U);
                  for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
                    copied.append(std::span(chunk).first(n));
                  }
@@ -73,35 +69,36 @@ std::vector<LayerBlob> build_slim_layers(const Bundle* bundle, const Image& imag
     t.gid = e.gid;
     t.size = e.type == EntryType::kFile ? e.size : 0;
     t.link_target = e.link_target;
-    t.mtime = plan.epoch;
-    if (e.node != nullptr) {
-      t.mtime = std::min(e.node->mtime, plan.epoch);
-      t.xattrs = e.node->xattrs;
-      t.dev_major = e.node->dev_major;
-      t.dev_minor = e.node->dev_minor;
-    }
+    t.mtime = std::min(e.mtime, plan.epoch);
+    t.xattrs = e.xattrs;
+    t.dev_major = e.dev_major;
+    t.dev_minor = e.dev_minor;
     return t;
   };
   std::map<std::string, const PlanEntry*> by_path;
   for (const auto& e : plan.entries) by_path[e.path.substr(1)] = &e;
   auto data = [&](const TarEntry& t) -> std::unique_ptr<ByteSource> {
     const PlanEntry& e = *by_path.at(t.path);
-    if (e.node == nullptr) {
-      const auto* p = reinterpret_cast<const std::byte*>(e.content.data());
-      return std::make_unique<MemorySource>(std::vector<std::byte>(p, p + e.content.size()),
-                                            e.path);
+    if (const auto* stored = std::get_if<StoredBytes>(&e.origin)) {
+      if (sources.store == nullptr) throw no_source(e, "the content store");
+      return std::make_unique<MemorySource>(sources.store->read(stored->ref), e.path);
     }
-    if (!e.node->host_path.empty()) return std::make_unique<FileSource>(e.node->host_path);
-    if (captured_whole(*e.node)) {
-      return std::make_unique<MemorySource>(*tree.read(*e.node), e.path);
+    if (const auto* host = std::get_if<HostBytes>(&e.origin)) {
+      if (sources.host_files == nullptr) throw no_source(e, "a host file reader");
+      return sources.host_files->open(host->path);
     }
-    const auto& ref = wanted.at(data_key(e.path, *e.node));
-    if (!ref) {
-      throw Error::bad_input(bundle->describe(),
-                             e.path + ": its bytes were not found in layer " +
-                                 std::to_string(data_key(e.path, *e.node).first));
+    if (const auto* at = std::get_if<LayerBytes>(&e.origin)) {
+      if (e.size == 0) return std::make_unique<MemorySource>(std::vector<std::byte>(), e.path);
+      const auto& ref = wanted.at(*at);
+      if (!ref) {
+        throw Error::bad_input(
+            sources.bundle->describe(),
+            e.path + ": its bytes were not found in layer " + std::to_string(at->layer));
+      }
+      return std::make_unique<MemorySource>(copied.read(*ref), e.path);
     }
-    return std::make_unique<MemorySource>(copied.read(*ref), e.path);
+    const auto* p = reinterpret_cast<const std::byte*>(e.content.data());
+    return std::make_unique<MemorySource>(std::vector<std::byte>(p, p + e.content.size()), e.path);
   };
 
   std::vector<TarEntry> base;

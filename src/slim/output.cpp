@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pare/image/media_types.hpp"
-#include "pare/slim/layer_builder.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -44,6 +43,16 @@ void require_lambda(const std::string& source, const std::vector<Problem>& probl
       "pare verify --preset lambda OUT lists every rule an image breaks");
 }
 
+PlanSources PlannedImage::sources() const {
+  PlanSources s;
+  s.bundle = bundle;
+  s.image = &image;
+  s.limits = limits;
+  s.store = &content;
+  s.host_files = host_files.get();
+  return s;
+}
+
 void check_planned(const std::vector<PlannedImage>& images, const SlimOptions& options,
                    Preset preset) {
   for (const auto& tag : options.tags) parse_image_name(tag);
@@ -65,8 +74,7 @@ std::vector<WrittenImage> write_planned(const std::vector<PlannedImage>& images,
     progress(planned.image.platform().str() + ": writing layers");
     OutputImage image =
         to_output_image(planned.image.platform(), planned.plan,
-                        build_slim_layers(planned.bundle, planned.image, planned.tree, planned.plan,
-                                          options, planned.limits));
+                        build_slim_layers(planned.plan, planned.sources(), options));
     WrittenImage w;
     for (const auto& l : image.layers) w.stored += l.size;
     written.push_back(w);

@@ -116,7 +116,16 @@ void Planner::add_node(const std::string& path, const Node& node, const std::str
   e.uid = node.uid;
   e.gid = node.gid;
   e.link_target = node.type == EntryType::kSymlink ? node.link_target : "";
-  e.node = &node;
+  e.mtime = node.mtime;
+  e.xattrs = node.xattrs;
+  e.dev_major = node.dev_major;
+  e.dev_minor = node.dev_minor;
+  e.from_image = true;
+  if (e.type == EntryType::kFile) {
+    // What pass 1 captured whole need not be read from its layer again.
+    const bool whole = node.captured && node.captured->size == node.size;
+    e.origin = whole ? ByteOrigin(StoredBytes{*node.captured}) : node.origin;
+  }
   entries_.emplace(path, std::move(e));
   add_parents(path.substr(1));
 }
@@ -363,7 +372,7 @@ Plan Planner::run() {
     std::set<std::string> kept;
     // Files and links, not folders: a package whose only trace is a shared folder is gone.
     for (const auto& [path, e] : entries_) {
-      if (e.node != nullptr && e.type != EntryType::kDir) kept.insert(path);
+      if (e.from_image && e.type != EntryType::kDir) kept.insert(path);
     }
     plan_.packages = package_metadata(tree_, kept);
     plan_.warnings.insert(plan_.warnings.end(), plan_.packages.warnings.begin(),
@@ -386,7 +395,10 @@ Plan Planner::run() {
       }
     }
   }
+  // Every mtime is clamped to the epoch the config states; pare's own files get it.
+  plan_.epoch = options_.source_date_epoch.value_or(parse_time(image_.config.created).value_or(0));
   for (auto& [path, e] : entries_) {
+    e.mtime = e.from_image ? std::min(e.mtime, plan_.epoch) : plan_.epoch;
     if ((e.mode & 06000U) != 0 && e.type == EntryType::kFile) {
       plan_.setuid_dropped.push_back(path);
       e.mode &= ~06000U;
@@ -413,7 +425,6 @@ Plan Planner::run() {
   for (auto& [name, f] : folders) plan_.folders.push_back(f);
 
   // The config: what the image ran, overrides applied; history says what pare did.
-  plan_.epoch = options_.source_date_epoch.value_or(parse_time(image_.config.created).value_or(0));
   config.created = format_time(plan_.epoch);
   if (auto it = config.config.unknown.find("Healthcheck"); it != config.config.unknown.end()) {
     const auto& test = it->contains("Test") ? (*it)["Test"] : nlohmann::json();

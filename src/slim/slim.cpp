@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "pare/fs/image_tree.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -32,12 +33,18 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
     p.limits = request.limits;
     p.image = load_image(bundle, selector);
     const std::string label = p.image.platform().str();
-    p.tree = build_tree(bundle, p.image, request.limits, capture_for_slim, [&](std::size_t i) {
+    BuildTreeOptions reading;
+    reading.limits = request.limits;
+    reading.capture = capture_for_slim;
+    reading.on_layer = [&](std::size_t i) {
       progress(label + ": reading layer " + std::to_string(i + 1) + "/" +
                std::to_string(p.image.layers.size()));
-    });
+    };
+    ImageTree tree = build_tree(bundle, p.image, reading);
     progress.done();
-    p.plan = make_plan(p.tree, p.image, request.options, bundle.describe());
+    p.plan = make_plan(tree, p.image, request.options, bundle.describe());
+    // The plan stands alone: only the captured bytes it names are kept, not the tree.
+    p.content = std::move(tree.content);
     planned.push_back(std::move(p));
   }
   return planned;

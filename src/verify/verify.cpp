@@ -117,10 +117,14 @@ void check_contents(const Bundle& bundle, const VerifyRequest& request, const Pr
   for (const Image& image : images) {
     std::optional<ImageTree> tree;
     try {
-      tree = build_tree(bundle, image, request.limits, capture_for_content, [&](std::size_t i) {
+      BuildTreeOptions reading;
+      reading.limits = request.limits;
+      reading.capture = capture_for_content;
+      reading.on_layer = [&](std::size_t i) {
         progress("reading layer " + std::to_string(i + 1) + "/" +
                  std::to_string(image.layers.size()));
-      });
+      };
+      tree = build_tree(bundle, image, reading);
       progress.done();
     } catch (const Error& e) {
       progress.done();

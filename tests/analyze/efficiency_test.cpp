@@ -58,11 +58,12 @@ TEST_CASE("dive's metrics on dive's own test-docker-image.tar match dive's publi
   REQUIRE(image.layers.size() == 14);
   LayerAccounting accounting;
   std::size_t fed = 0;
-  build_tree(*bundle, image, LayerLimits{}, {}, {},
-             [&](std::size_t index, const std::vector<TarEntry>& entries) {
-               CHECK(index == fed++);
-               accounting.add_layer(entries);
-             });
+  BuildTreeOptions reading;
+  reading.on_entries = [&](std::size_t index, const std::vector<TarEntry>& entries) {
+    CHECK(index == fed++);
+    accounting.add_layer(entries);
+  };
+  build_tree(*bundle, image, reading);
   CHECK(fed == 14);
   const DiveMetrics dive = accounting.dive();
   CHECK(dive.efficiency == doctest::Approx(0.9844212134184309).epsilon(1e-12));

@@ -6,10 +6,13 @@
 #include <string>
 
 #include "../elf/elf_testdata.hpp"
+#include "../support.hpp"
+#include "../test_images.hpp"
 #include "pare/deps/resolver.hpp"
 #include "pare/util/error.hpp"
 
 using namespace pare;
+using pare::testing::TreeBuilder;
 
 namespace {
 
@@ -22,62 +25,17 @@ std::vector<std::byte> host_file(const std::string& path) {
   return out;
 }
 
-/// An image tree built in memory from real files: one layer, contents captured as
-/// capture_for_deps would.
-class TreeBuilder {
- public:
-  TreeBuilder& file(const std::string& path, const std::vector<std::byte>& bytes,
-                    std::uint32_t mode = 0755) {
-    TarEntry e;
-    e.path = path;
-    e.type = EntryType::kFile;
-    e.mode = mode;
-    e.size = bytes.size();
-    entries_.push_back(e);
-    const auto head = std::span(bytes).first(std::min(bytes.size(), kCaptureHeadBytes));
-    const Capture what = capture_for_deps(path, head);
-    if (what == Capture::kNone) {
-      contents_.emplace_back();
-    } else {
-      const auto begin = tree_.content.begin();
-      tree_.content.append(what == Capture::kWhole ? std::span(bytes) : head);
-      contents_.push_back(tree_.content.finish(begin));
-    }
-    return *this;
-  }
-  TreeBuilder& text(const std::string& path, const std::string& text) {
-    std::vector<std::byte> bytes(text.size());
-    std::transform(text.begin(), text.end(), bytes.begin(), [](char c) { return std::byte(c); });
-    return file(path, bytes, 0644);
-  }
-  TreeBuilder& symlink(const std::string& path, const std::string& target) {
-    TarEntry e;
-    e.path = path;
-    e.type = EntryType::kSymlink;
-    e.link_target = target;
-    entries_.push_back(e);
-    contents_.emplace_back();
-    return *this;
-  }
-  /// A Debian 12 multiarch base: the host's loader and libc.
-  TreeBuilder& debian_glibc() {
-    return file("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
-                host_file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
-        .file("usr/lib/x86_64-linux-gnu/libc.so.6", host_file("/lib/x86_64-linux-gnu/libc.so.6"))
-        .symlink("lib", "usr/lib")
-        .symlink("lib64", "usr/lib64")
-        .symlink("usr/lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
-  }
-  ImageTree build() {
-    tree_.rootfs.apply_layer(0, entries_, "test", contents_);
-    return std::move(tree_);
-  }
-
- private:
-  ImageTree tree_;
-  std::vector<TarEntry> entries_;
-  std::vector<std::optional<ContentRef>> contents_;
-};
+/// A Debian 12 multiarch base, captured as capture_for_deps would: the host's loader and libc.
+TreeBuilder debian_glibc() {
+  TreeBuilder b(capture_for_deps);
+  b.file("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+         host_file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+      .file("usr/lib/x86_64-linux-gnu/libc.so.6", host_file("/lib/x86_64-linux-gnu/libc.so.6"))
+      .symlink("lib", "usr/lib")
+      .symlink("lib64", "usr/lib64")
+      .symlink("usr/lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+  return b;
+}
 
 Config config_for(const std::string& entrypoint, std::vector<std::string> env = {}) {
   Config c;
@@ -105,8 +63,7 @@ bool keeps(const Closure& c, const std::string& path) {
 TEST_CASE("$LIB and $PLATFORM in an RPATH expand as Debian's glibc expands them") {
   const auto demo = host_file(elf_testdata("libdemo.so.1"));
   {
-    ImageTree tree = TreeBuilder()
-                         .debian_glibc()
+    ImageTree tree = debian_glibc()
                          .file("app/dst-demo", host_file(elf_testdata("dst-demo")))
                          .file("opt/lib/x86_64-linux-gnu/demo/libdemo.so.1", demo)
                          .build();
@@ -115,8 +72,7 @@ TEST_CASE("$LIB and $PLATFORM in an RPATH expand as Debian's glibc expands them"
     CHECK(path_of(c, "libdemo.so.1") == "/opt/lib/x86_64-linux-gnu/demo/libdemo.so.1");
   }
   {
-    ImageTree tree = TreeBuilder()
-                         .debian_glibc()
+    ImageTree tree = debian_glibc()
                          .file("app/dst-demo", host_file(elf_testdata("dst-demo")))
                          .file("opt/p/haswell/libdemo.so.1", demo)
                          .build();
@@ -126,7 +82,7 @@ TEST_CASE("$LIB and $PLATFORM in an RPATH expand as Debian's glibc expands them"
 }
 
 TEST_CASE("a /lib64 distribution (RHEL, Amazon Linux) searches /lib64 and /usr/lib64") {
-  ImageTree tree = TreeBuilder()
+  ImageTree tree = TreeBuilder(capture_for_deps)
                        .file("usr/lib64/ld-linux-x86-64.so.2",
                              host_file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
                        .file("usr/lib64/libc.so.6", host_file("/lib/x86_64-linux-gnu/libc.so.6"))
@@ -142,8 +98,7 @@ TEST_CASE("a /lib64 distribution (RHEL, Amazon Linux) searches /lib64 and /usr/l
 }
 
 TEST_CASE("LD_PRELOAD from the config's Env is loaded first") {
-  ImageTree tree = TreeBuilder()
-                       .debian_glibc()
+  ImageTree tree = debian_glibc()
                        .file("usr/bin/hello", host_file(elf_testdata("hello")))
                        .file("opt/x/libdemo.so.1", host_file(elf_testdata("libdemo.so.1")))
                        .build();
@@ -156,8 +111,7 @@ TEST_CASE("LD_PRELOAD from the config's Env is loaded first") {
 }
 
 TEST_CASE("a library only in a folder ld.so.conf lists, with no cache: the error says why") {
-  ImageTree tree = TreeBuilder()
-                       .debian_glibc()
+  ImageTree tree = debian_glibc()
                        .file("app/bin/runpath-demo", host_file(elf_testdata("runpath-demo")))
                        .text("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n")
                        .text("etc/ld.so.conf.d/demo.conf", "# demo\n/opt/demo/lib/\n")
@@ -173,7 +127,7 @@ TEST_CASE("a library only in a folder ld.so.conf lists, with no cache: the error
 }
 
 TEST_CASE("CA certificates and time zones are kept for any program, zoneinfo as a tree") {
-  ImageTree tree = TreeBuilder()
+  ImageTree tree = TreeBuilder(capture_for_deps)
                        .file("app/static", host_file(elf_testdata("static-musl")))
                        .text("etc/ssl/certs/ca-certificates.crt", "-----BEGIN CERTIFICATE-----\n")
                        .text("usr/share/zoneinfo/UTC", "TZif2....")
@@ -194,7 +148,7 @@ TEST_CASE("musl: its default path, a path file, and an empty one (no system fold
   const auto program = host_file(elf_testdata("musl-demo"));
   const auto lib = host_file(elf_testdata("libmdemo.so.1"));
   auto base = [&] {
-    TreeBuilder b;
+    TreeBuilder b(capture_for_deps);
     b.file("lib/ld-musl-x86_64.so.1", musl_loader).file("app/prog", program);
     return b;
   };
@@ -223,8 +177,7 @@ TEST_CASE("musl: its default path, a path file, and an empty one (no system fold
 }
 
 TEST_CASE("a script's interpreter and its closure; a loop of scripts stops") {
-  ImageTree tree = TreeBuilder()
-                       .debian_glibc()
+  ImageTree tree = debian_glibc()
                        .file("usr/bin/hello", host_file(elf_testdata("hello")))
                        .text("app/run", "#!/usr/bin/env hello\necho hi\n")
                        .file("usr/bin/env", host_file(elf_testdata("hello")))
@@ -237,8 +190,7 @@ TEST_CASE("a script's interpreter and its closure; a loop of scripts stops") {
   std::vector<std::byte> bytes(script.size());
   std::transform(script.begin(), script.end(), bytes.begin(),
                  [](char ch) { return std::byte(ch); });
-  ImageTree tree2 = TreeBuilder()
-                        .debian_glibc()
+  ImageTree tree2 = debian_glibc()
                         .file("usr/bin/hello", host_file(elf_testdata("hello")))
                         .file("usr/bin/env", host_file(elf_testdata("hello")))
                         .file("app/run", bytes)
@@ -254,7 +206,7 @@ TEST_CASE("a script's interpreter and its closure; a loop of scripts stops") {
   std::vector<std::byte> loop_bytes(loop.size());
   std::transform(loop.begin(), loop.end(), loop_bytes.begin(),
                  [](char ch) { return std::byte(ch); });
-  ImageTree tree3 = TreeBuilder().file("app/loop", loop_bytes).build();
+  ImageTree tree3 = TreeBuilder(capture_for_deps).file("app/loop", loop_bytes).build();
   const Closure l = resolve_closure(tree3, config_for("/app/loop"), "img");
   CHECK(l.error.find("more than 4 nested #! interpreters") != std::string::npos);
 }

@@ -142,3 +142,30 @@ TEST_CASE("missing parents are created and counted once") {
   CHECK(listing(fs) ==
         std::vector<std::string>{"/a dir 0 L0", "/a/b dir 0 L0", "/a/b/c file 1 L0"});
 }
+
+TEST_CASE("a file's origin is its own tar entry; a hardlink's is its target's") {
+  Rootfs fs;
+  fs.apply_layer(0, {dir("usr"), dir("usr/lib"), slink("lib", "usr/lib"), file("data", 5)}, "l0");
+  fs.apply_layer(
+      1, {file("lib/libx.so", 4), hlink("usr/lib/again", "lib/libx.so"), hlink("old", "data")},
+      "l1");
+  using pare::ByteOrigin;
+  using pare::LayerBytes;
+  // Placed at usr/lib/libx.so, its bytes are still the tar's "lib/libx.so".
+  CHECK(fs.find("usr/lib/libx.so")->origin == ByteOrigin(LayerBytes{1, "lib/libx.so"}));
+  CHECK(fs.find("usr/lib/again")->origin == ByteOrigin(LayerBytes{1, "lib/libx.so"}));
+  CHECK(fs.find("old")->origin == ByteOrigin(LayerBytes{0, "data"}));
+  CHECK(fs.find("old")->size == 5);
+  CHECK(std::holds_alternative<std::monostate>(fs.find("lib")->origin));
+}
+
+TEST_CASE("an origin given with the entry is kept: a host file, or bytes pare wrote") {
+  Rootfs fs;
+  std::vector<pare::CapturedEntry> entries;
+  entries.push_back({file("bin/tool", 3), pare::HostBytes{"/host/tool"}, {}, {}});
+  entries.push_back({file("etc/conf", 2), pare::StoredBytes{{10, 2}}, {}, "ab12"});
+  fs.apply_layer(1, entries, "host files");
+  CHECK(fs.find("bin/tool")->origin == pare::ByteOrigin(pare::HostBytes{"/host/tool"}));
+  CHECK(fs.find("etc/conf")->origin == pare::ByteOrigin(pare::StoredBytes{{10, 2}}));
+  CHECK(fs.find("etc/conf")->sha256 == "ab12");
+}

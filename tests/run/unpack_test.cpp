@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support.hpp"
+#include "../test_images.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
@@ -32,6 +33,10 @@
 
 using namespace pare;
 namespace fs = std::filesystem;
+using pare::testing::bytes_of;
+using pare::testing::CountingBundle;
+using pare::testing::LayerSpec;
+using pare::testing::write_image;
 
 namespace {
 
@@ -67,96 +72,18 @@ std::string listing(const fs::path& root) {
   return out;
 }
 
-/// A Bundle that counts how often each of its files is opened.
-class CountingBundle : public Bundle {
- public:
-  explicit CountingBundle(std::unique_ptr<Bundle> inner) : inner_(std::move(inner)) {}
-  const std::string& describe() const override { return inner_->describe(); }
-  std::optional<std::uint64_t> size(const std::string& path) const override {
-    return inner_->size(path);
-  }
-  std::unique_ptr<ByteSource> open(const std::string& path) const override {
-    ++opens_[path];
-    return inner_->open(path);
-  }
-  int opens(const std::string& path) const {
-    const auto it = opens_.find(path);
-    return it == opens_.end() ? 0 : it->second;
-  }
-
- private:
-  std::unique_ptr<Bundle> inner_;
-  mutable std::map<std::string, int> opens_;
-};
-
 /// Unpacks an image file into `dest` as `pare verify --run` does.
 void unpack(const Bundle& bundle, const fs::path& dest, const CaptureRule& capture = {}) {
   const Image image = load_image(bundle, {});
-  const ImageTree tree = build_tree(bundle, image, {}, capture);
+  BuildTreeOptions reading;
+  reading.capture = capture;
+  const ImageTree tree = build_tree(bundle, image, reading);
   unpack_rootfs(bundle, image, tree, dest, {});
 }
 
 void unpack_file(const std::string& file, const fs::path& dest) {
   const auto bundle = open_bundle(file);
   unpack(*bundle, dest);
-}
-
-std::vector<std::byte> bytes_of(const std::string& s) {
-  const auto* p = reinterpret_cast<const std::byte*>(s.data());
-  return {p, p + s.size()};
-}
-
-/// Entries of a layer and their bytes, given to build_layer.
-struct LayerSpec {
-  std::vector<TarEntry> entries;
-  std::map<std::string, std::string> data;
-
-  void dir(const std::string& path) { add(path, EntryType::kDir, 0755, ""); }
-  void file(const std::string& path, const std::string& bytes) {
-    add(path, EntryType::kFile, 0644, "").size = bytes.size();
-    data[path] = bytes;
-  }
-  void symlink(const std::string& path, const std::string& target) {
-    add(path, EntryType::kSymlink, 0777, target);
-  }
-  void hardlink(const std::string& path, const std::string& target) {
-    add(path, EntryType::kHardlink, 0644, target);
-  }
-  TarEntry& add(const std::string& path, EntryType type, std::uint32_t mode,
-                const std::string& target) {
-    TarEntry e;
-    e.path = path;
-    e.type = type;
-    e.mode = mode;
-    e.mtime = 1700000000;
-    e.link_target = target;
-    entries.push_back(e);
-    return entries.back();
-  }
-  LayerBlob build() const {
-    return build_layer(
-        entries,
-        [&](const TarEntry& e) -> std::unique_ptr<ByteSource> {
-          return std::make_unique<MemorySource>(bytes_of(data.at(e.path)), e.path);
-        },
-        Compression::kGzip);
-  }
-};
-
-/// Writes an amd64 image of the given layers to `out`.
-void write_image(const fs::path& out, const std::vector<LayerSpec>& specs) {
-  OutputImage image;
-  nlohmann::json config;
-  config["architecture"] = "amd64";
-  config["os"] = "linux";
-  config["config"] = {{"Entrypoint", {"/bin/true"}}};
-  config["rootfs"] = {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}};
-  for (const auto& spec : specs) {
-    image.layers.push_back(spec.build());
-    config["rootfs"]["diff_ids"].push_back(image.layers.back().diff_id.str());
-  }
-  image.config = bytes_of(config.dump());
-  write_image_archive(out, {image}, {});
 }
 
 /// A path on the host, outside every rootfs, that a hostile image tries to reach.
@@ -244,8 +171,9 @@ TEST_CASE(
   {
     CountingBundle bundle(open_bundle(testdata("churn-oci-gzip")));
     const Image image = load_image(bundle, {});
-    const ImageTree tree =
-        build_tree(bundle, image, {}, [](std::string_view, auto) { return Capture::kWhole; });
+    BuildTreeOptions whole;
+    whole.capture = [](std::string_view, auto) { return Capture::kWhole; };
+    const ImageTree tree = build_tree(bundle, image, whole);
     std::vector<int> before;
     for (const auto& l : image.layers) before.push_back(bundle.opens(l.path));
     TempDir dest;

@@ -12,9 +12,12 @@
 #include <sstream>
 #include <string>
 
+#include "../support.hpp"
+#include "../test_images.hpp"
 #include "pare/slim/packages.hpp"
 
 using namespace pare;
+using pare::testing::TreeBuilder;
 
 namespace {
 
@@ -41,72 +44,6 @@ std::string run(const std::string& command) {
 Capture capture_databases(std::string_view path, std::span<const std::byte> /*head*/) {
   return is_package_database(path) ? Capture::kWhole : Capture::kNone;
 }
-
-/// An image tree built in memory, one layer, contents captured by `rule` as build_tree would.
-class TreeBuilder {
- public:
-  explicit TreeBuilder(CaptureRule rule = capture_databases) : rule_(std::move(rule)) {}
-
-  TreeBuilder& text(const std::string& path, const std::string& text) {
-    std::vector<std::byte> bytes(text.size());
-    std::transform(text.begin(), text.end(), bytes.begin(), [](char c) { return std::byte(c); });
-    TarEntry e;
-    e.path = path;
-    e.type = EntryType::kFile;
-    e.mode = 0644;
-    e.size = bytes.size();
-    entries_.push_back(e);
-    const auto head = std::span(bytes).first(std::min(bytes.size(), kCaptureHeadBytes));
-    const Capture what = bytes.empty() ? Capture::kNone : rule_(path, head);
-    if (what == Capture::kNone) {
-      contents_.emplace_back();
-    } else {
-      const auto begin = tree_.content.begin();
-      tree_.content.append(what == Capture::kWhole ? std::span(bytes) : head);
-      contents_.push_back(tree_.content.finish(begin));
-    }
-    return *this;
-  }
-  TreeBuilder& symlink(const std::string& path, const std::string& target) {
-    TarEntry e;
-    e.path = path;
-    e.type = EntryType::kSymlink;
-    e.link_target = target;
-    entries_.push_back(e);
-    contents_.emplace_back();
-    return *this;
-  }
-  TreeBuilder& dir(const std::string& path, std::uint32_t mode = 0755) {
-    TarEntry e;
-    e.path = path;
-    e.type = EntryType::kDir;
-    e.mode = mode;
-    entries_.push_back(e);
-    contents_.emplace_back();
-    return *this;
-  }
-  /// Debian 12's merged /usr: /lib, /bin, /sbin and /lib64 are symlinks into /usr.
-  TreeBuilder& merged_usr() {
-    return dir("usr/lib/x86_64-linux-gnu")
-        .dir("usr/bin")
-        .dir("usr/sbin")
-        .dir("usr/lib64")
-        .symlink("lib", "usr/lib")
-        .symlink("bin", "usr/bin")
-        .symlink("sbin", "usr/sbin")
-        .symlink("lib64", "usr/lib64");
-  }
-  ImageTree build() {
-    tree_.rootfs.apply_layer(0, entries_, "test", contents_);
-    return std::move(tree_);
-  }
-
- private:
-  CaptureRule rule_;
-  ImageTree tree_;
-  std::vector<TarEntry> entries_;
-  std::vector<std::optional<ContentRef>> contents_;
-};
 
 const PackageFile* file_at(const PackageMetadata& m, const std::string& path) {
   for (const auto& f : m.files) {
@@ -205,7 +142,7 @@ TEST_CASE("package metadata: is_package_database names dpkg, distroless and apk 
 }
 
 TEST_CASE("package metadata: a Debian 12 image from this machine's real dpkg database") {
-  TreeBuilder b;
+  TreeBuilder b(capture_databases);
   b.merged_usr()
       .text("usr/lib/x86_64-linux-gnu/libc.so.6", "libc")
       .text("usr/bin/bash", "bash")
@@ -302,7 +239,7 @@ TEST_CASE("package metadata: folders and symlinks to them own nothing; a symlink
   // Every package lists /usr and /lib; kept folders must not keep them all.
   const std::string status = run("dpkg-query -s libc6 bash base-files");
   ImageTree tree =
-      TreeBuilder()
+      TreeBuilder(capture_databases)
           .merged_usr()
           .text("usr/lib/x86_64-linux-gnu/libc.so.6", "libc")
           .symlink("usr/lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
@@ -336,7 +273,7 @@ TEST_CASE(
   REQUIRE(libc6.find("Status:") == std::string::npos);
   const std::string libc_md5 = host_text("/var/lib/dpkg/info/libc6:amd64.md5sums");
   // distroless is not merged-/usr: /lib is a real folder.
-  ImageTree tree = TreeBuilder()
+  ImageTree tree = TreeBuilder(capture_databases)
                        .text("lib/x86_64-linux-gnu/libc.so.6", "libc")
                        .text("etc/ssl/certs/ca-certificates.crt", "bundle")
                        .text("usr/share/zoneinfo/UTC", "TZif")
@@ -537,7 +474,7 @@ const std::string kApkInstalled =
     "\n";
 
 ImageTree alpine_tree(const std::string& installed) {
-  return TreeBuilder()
+  return TreeBuilder(capture_databases)
       .text("lib/ld-musl-x86_64.so.1", "ld")
       .symlink("lib/libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1")
       .text("lib/libz.so.1.3.1", "z")
@@ -690,7 +627,7 @@ TEST_CASE(
 }
 
 TEST_CASE("package metadata: an image without a package database adds nothing") {
-  const ImageTree tree = TreeBuilder()
+  const ImageTree tree = TreeBuilder(capture_databases)
                              .text("app/server", "binary")
                              .text("etc/passwd", "root:x:0:0::/root:/sbin/nologin\n")
                              .dir("var/lib/dpkg")
@@ -717,7 +654,7 @@ TEST_CASE("package metadata: malformed dpkg databases give what they can") {
   const std::string libc_list =
       host_text("/var/lib/dpkg/info/libc6:amd64.list") + "../../etc\n/../../../etc/shadow\n\n";
   ImageTree tree =
-      TreeBuilder()
+      TreeBuilder(capture_databases)
           .merged_usr()
           .text("usr/lib/x86_64-linux-gnu/libc.so.6", "libc")
           .text("usr/bin/bash", "bash")
@@ -761,7 +698,7 @@ TEST_CASE("package metadata: two architectures of a package share status.d/<pkg>
   const std::string amd64 = run("dpkg-query -s libc6");
   std::string i386 = amd64;
   i386.replace(i386.find("Architecture: amd64"), 19, "Architecture: i386");
-  ImageTree tree = TreeBuilder()
+  ImageTree tree = TreeBuilder(capture_databases)
                        .text("lib/x86_64-linux-gnu/libc.so.6", "libc")
                        .text("lib/i386-linux-gnu/libc.so.6", "libc")
                        .text("var/lib/dpkg/status", amd64 + "\n" + i386)
@@ -782,7 +719,7 @@ TEST_CASE("package metadata: two architectures of a package share status.d/<pkg>
 TEST_CASE("package metadata: malformed status.d and apk databases give what they can") {
   SUBCASE("status.d") {
     const std::string libc6 = control_of(run("dpkg-query -s libc6"));
-    ImageTree tree = TreeBuilder()
+    ImageTree tree = TreeBuilder(capture_databases)
                          .text("lib/x86_64-linux-gnu/libc.so.6", "libc")
                          .text("var/lib/dpkg/status.d/broken", "Version: 1\nDescription: x\n")
                          .text("var/lib/dpkg/status.d/libc6", libc6)
@@ -834,7 +771,7 @@ TEST_CASE("package metadata: malformed status.d and apk databases give what they
     CHECK(warned(m, "/var/lib/dpkg/status: not a regular file"));
   }
   SUBCASE("an empty status") {
-    ImageTree tree = TreeBuilder().text("var/lib/dpkg/status", "").build();
+    ImageTree tree = TreeBuilder(capture_databases).text("var/lib/dpkg/status", "").build();
     const PackageMetadata m = package_metadata(tree, {});
     CHECK(m.format == "dpkg");
     CHECK(m.files.empty());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace pare {
 struct ContentRef {
   std::uint64_t offset = 0;
   std::uint64_t size = 0;
+  bool operator==(const ContentRef&) const = default;
 };
 
 /// The bytes of the files the planner reads (ELF objects, loader and NSS configuration,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pare/archive/tar_entry.hpp"
+#include "pare/fs/byte_origin.hpp"
 #include "pare/fs/content_store.hpp"
 
 namespace pare {
@@ -26,15 +27,24 @@ struct Node {
   std::uint32_t dev_major = 0;
   std::uint32_t dev_minor = 0;
   std::map<std::string, std::string> xattrs;
-  int layer = -1;                     ///< index of the layer it came from; -1 for implicit dirs
-  std::optional<ContentRef> content;  ///< captured bytes (whole file or its head), if any
-  std::string sha256;                 ///< hex digest of the content, when the tree was hashed
-  /// Hardlinks: the layer and path of the tar entry that carries the bytes (their target's).
-  int data_layer = -1;
-  std::string data_path;
-  /// Files taken from a host folder (pack): where the bytes are on the host, read on demand.
-  std::string host_path;
+  int layer = -1;  ///< index of the layer it came from; -1 for implicit dirs
+  /// Regular files and hardlinks: where the bytes are (a hardlink shares its target's).
+  ByteOrigin origin;
+  /// A copy made while the layer streamed, when the capture rule asked for one: the whole
+  /// file, or its first kCaptureHeadBytes. The origin still says where all the bytes are.
+  std::optional<ContentRef> captured;
+  std::string sha256;  ///< hex digest of the bytes, when the tree was hashed
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  ///< dirs only
+};
+
+/// One entry of a layer as reading it found it: the tar entry, where its bytes are, and what
+/// was captured or hashed of them.
+struct CapturedEntry {
+  TarEntry entry;
+  /// Regular files: where the bytes are; left empty, the entry itself in the layer applied.
+  ByteOrigin origin;
+  std::optional<ContentRef> captured;  ///< see Node::captured
+  std::string sha256;                  ///< hex, when hashed
 };
 
 /// What applying one layer did to the merged tree.
@@ -66,12 +76,12 @@ class Rootfs {
   /// followed, as containerd and umoci do); missing parents are created. Throws Error (exit 3,
   /// prefixed by `what`) for a path that climbs out of the root, a bare ".wh." or a hardlink to
   /// a path that does not exist.
-  /// `contents`, `hashes` and `host_paths`, when not empty, hold for each entry the bytes
-  /// captured of it, their SHA-256, and the host file it was read from.
-  LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries, const std::string& what,
-                           const std::vector<std::optional<ContentRef>>& contents = {},
-                           const std::vector<std::string>& hashes = {},
-                           const std::vector<std::string>& host_paths = {});
+  /// A regular file whose origin is empty gets LayerBytes{layer, its normalized tar path}.
+  LayerChanges apply_layer(int layer, const std::vector<CapturedEntry>& entries,
+                           const std::string& what);
+  /// The same for entries that carry nothing but themselves (tests, listings).
+  LayerChanges apply_layer(int layer, const std::vector<TarEntry>& entries,
+                           const std::string& what);
 
   /// The node at a normalized path, symlinks not followed; null when absent.
   const Node* find(std::string_view path) const;

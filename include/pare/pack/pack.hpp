@@ -1,13 +1,16 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "pare/fs/host_tree.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/image.hpp"
+#include "pare/pack/host_tree.hpp"
+#include "pare/slim/layer_builder.hpp"
+#include "pare/slim/output.hpp"
 #include "pare/slim/plan.hpp"
 
 namespace pare {
@@ -37,18 +40,11 @@ struct PackOptions {
   SlimOptions image;  ///< entrypoint, cmd, env, user, workdir, labels, tags, compression, epoch
 };
 
-/// One program packed: the tree it was planned in (which the plan points into) and the plan.
-struct PackedImage {
-  ImageTree tree;
-  Image image;  ///< the config the plan started from
-  Plan plan;
-};
-
 /// Plans the image of one program: reads its ELF header for the architecture (amd64 or arm64;
 /// a platform that disagrees is exit 3), refuses a dynamic program without a sysroot (exit 2)
 /// or a file that is not an ELF program (exit 3), places it, the base and the --add files in a
 /// tree over the sysroot's folders (read lazily), and plans it as slim would, with the same
-/// loader emulation finding its closure. Write it with build_slim_layers(nullptr, ...).
-PackedImage plan_pack(const PackBinary& binary, const PackOptions& options);
+/// loader emulation finding its closure. Write it with write_planned.
+PlannedImage plan_pack(const PackBinary& binary, const PackOptions& options);
 
 }  // namespace pare

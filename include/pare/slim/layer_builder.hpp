@@ -2,22 +2,40 @@
 
 #include <vector>
 
+#include "pare/fs/byte_origin.hpp"
+#include "pare/fs/content_store.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
 #include "pare/image/layer_blob.hpp"
+#include "pare/image/layer_reader.hpp"
 #include "pare/slim/plan.hpp"
 
 namespace pare {
 
-/// Writes the plan's layers (one, or a base and an app layer): bytes captured while reading
-/// are used as they are; the rest is copied out of the source layers in a second pass that
-/// reads only the layers holding them. Mtimes are clamped to the plan's epoch, owners and modes
-/// kept (setuid and setgid already dropped by the plan), xattrs kept. Files of a host folder
-/// (Node::host_path) are streamed from the host; `bundle` may be null when no file comes from
-/// a layer (pack).
-std::vector<LayerBlob> build_slim_layers(const Bundle* bundle, const Image& image,
-                                         const ImageTree& tree, const Plan& plan,
-                                         const SlimOptions& options, const LayerLimits& limits);
+/// Where build_slim_layers reads the bytes a plan's entries name by origin. Each source is
+/// needed only when an entry's origin names it, and must outlive the call.
+struct PlanSources {
+  /// LayerBytes: the layers of `image` in `bundle`, read again; null when none is named (pack).
+  const Bundle* bundle = nullptr;
+  const Image* image = nullptr;
+  LayerLimits limits;
+  const ContentStore* store = nullptr;    ///< StoredBytes: the tree's content store
+  const HostFiles* host_files = nullptr;  ///< HostBytes
+};
+
+/// The sources of a plan made from `tree`, which build_tree read from `bundle` and `image`.
+PlanSources tree_sources(const Bundle& bundle, const Image& image, const ImageTree& tree,
+                         const LayerLimits& limits);
+
+/// Writes the plan's layers (one, or a base and an app layer). Bytes stored in `sources.store`
+/// and host files are streamed from there; the rest is copied out of the source layers in a
+/// second pass that reads only the layers holding them, once each, into a temporary store
+/// (memory stays bounded by one file). Mtimes are clamped to the plan's epoch, owners, modes
+/// and xattrs as planned (setuid and setgid already dropped by the plan). Throws Error: exit 3
+/// when an origin names a source not given or a layer no longer holds a file's bytes, and the
+/// errors of read_layer and build_layer.
+std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& sources,
+                                         const SlimOptions& options);
 
 }  // namespace pare

@@ -6,25 +6,34 @@
 #include <string>
 #include <vector>
 
-#include "pare/fs/image_tree.hpp"
+#include <memory>
+
+#include "pare/fs/byte_origin.hpp"
+#include "pare/fs/content_store.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/image/layer_blob.hpp"
 #include "pare/rules/lambda.hpp"
+#include "pare/slim/layer_builder.hpp"
 #include "pare/slim/plan.hpp"
 #include "pare/util/progress.hpp"
 
 namespace pare {
 
-/// One image planned and not yet written: what slim and pack both hand to write_planned.
+/// One image planned and not yet written: what slim and pack both hand to write_planned. It
+/// keeps what the plan's bytes are read from, not the tree it was planned in.
 struct PlannedImage {
   std::string source;  ///< what it was made from, for messages: the input, or pack's binary
-  const Bundle* bundle = nullptr;  ///< the layers the plan's files are copied from; pack: none
-  Image image;                     ///< the image (pack: the config) the plan started from
-  ImageTree tree;                  ///< the merged tree, which the plan points into
+  Image image;         ///< the image (pack: the config) the plan started from
   Plan plan;
+  const Bundle* bundle = nullptr;  ///< the layers LayerBytes name (slim); must outlive this
   LayerLimits limits;
+  ContentStore content;                         ///< the plan's StoredBytes
+  std::shared_ptr<const HostFiles> host_files;  ///< the plan's HostBytes (pack)
+
+  /// What build_slim_layers reads this plan's bytes from.
+  PlanSources sources() const;
 };
 
 /// What was written: the digest of each image (its manifest), and its stored layer bytes.

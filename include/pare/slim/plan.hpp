@@ -39,19 +39,27 @@ struct SlimOptions {
 /// The /etc/nsswitch.conf slim and pack write: distroless' (files, and dns for hosts).
 extern const std::string_view kDistrolessNsswitch;
 
-/// One path of the slim image and why it is there.
+/// One path of the slim image and why it is there: a value, so a Plan outlives the tree it
+/// was made from.
 struct PlanEntry {
   std::string path;  ///< absolute
   std::string reason;
-  EntryType type = EntryType::kFile;
+  EntryType type = EntryType::kFile;  ///< a hardlink of the image is written as a file
   std::uint64_t size = 0;
   std::uint32_t mode = 0644;
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
-  std::string link_target;     ///< symlinks
-  const Node* node = nullptr;  ///< the image's file; null for what pare writes
-  std::string content;         ///< what pare writes, for its own files
-  bool app = false;            ///< the app layer of --layers 2
+  std::int64_t mtime = 0;   ///< as the layer will say: clamped to the plan's epoch
+  std::string link_target;  ///< symlinks
+  std::map<std::string, std::string> xattrs;
+  std::uint32_t dev_major = 0;
+  std::uint32_t dev_minor = 0;
+  bool from_image = false;  ///< a path of the image; else one pare writes (`content`)
+  /// Regular files of the image: where the bytes are (StoredBytes when captured whole, in
+  /// the tree's ContentStore).
+  ByteOrigin origin;
+  std::string content;  ///< what pare writes, for its own files
+  bool app = false;     ///< the app layer of --layers 2
 };
 
 /// Bytes of regular files per top-level folder, before and after.

@@ -1,4 +1,4 @@
-#include "pare/fs/host_tree.hpp"
+#include "pare/pack/host_tree.hpp"
 
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -20,9 +21,8 @@ class HostWalk {
  public:
   explicit HostWalk(const HostCopy& copy) : copy_(copy) {}
 
-  void run(std::vector<TarEntry>& entries, std::vector<std::string>& hosts) {
+  void run(std::vector<CapturedEntry>& entries) {
     entries_ = &entries;
-    hosts_ = &hosts;
     struct stat st {};
     if (::lstat(copy_.source.c_str(), &st) != 0) {
       if (errno == ENOENT && copy_.missing_ok) return;
@@ -41,11 +41,11 @@ class HostWalk {
     e.uid = copy_.root_owned ? 0 : st.st_uid;
     e.gid = copy_.root_owned ? 0 : st.st_gid;
     e.mtime = st.st_mtim.tv_sec;
-    std::string host_path;
+    ByteOrigin origin;
     if (S_ISREG(st.st_mode)) {
       e.type = EntryType::kFile;
       e.size = static_cast<std::uint64_t>(st.st_size);
-      host_path = host.string();
+      origin = HostBytes{host.string()};
     } else if (S_ISDIR(st.st_mode)) {
       e.type = EntryType::kDir;
     } else if (S_ISLNK(st.st_mode)) {
@@ -63,8 +63,7 @@ class HostWalk {
       return;  // a socket: nothing an image can hold
     }
     const bool dir = e.type == EntryType::kDir;
-    entries_->push_back(std::move(e));
-    hosts_->push_back(std::move(host_path));
+    entries_->push_back({std::move(e), std::move(origin), {}, {}});
     if (!dir) return;
     std::error_code ec;
     std::vector<std::filesystem::path> children;
@@ -82,17 +81,20 @@ class HostWalk {
   }
 
   const HostCopy& copy_;
-  std::vector<TarEntry>* entries_ = nullptr;
-  std::vector<std::string>* hosts_ = nullptr;
+  std::vector<CapturedEntry>* entries_ = nullptr;
 };
 
 }  // namespace
 
+std::unique_ptr<ByteSource> HostFileReader::open(const std::string& path) const {
+  return std::make_unique<FileSource>(path);
+}
+
 void add_host_copies(ImageTree& tree, std::span<const HostCopy> copies, int layer) {
-  std::vector<TarEntry> entries;
-  std::vector<std::string> hosts;
-  for (const auto& copy : copies) HostWalk(copy).run(entries, hosts);
-  tree.rootfs.apply_layer(layer, entries, "host files", {}, {}, hosts);
+  std::vector<CapturedEntry> entries;
+  for (const auto& copy : copies) HostWalk(copy).run(entries);
+  if (!tree.host_files) tree.host_files = std::make_shared<HostFileReader>();
+  tree.rootfs.apply_layer(layer, entries, "host files");
   if (tree.layers.size() <= static_cast<std::size_t>(layer)) {
     tree.layers.resize(static_cast<std::size_t>(layer) + 1);
   }

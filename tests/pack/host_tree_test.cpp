@@ -5,7 +5,7 @@
 #include <fstream>
 #include <string>
 
-#include "pare/fs/host_tree.hpp"
+#include "pare/pack/host_tree.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 

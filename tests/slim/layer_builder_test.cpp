@@ -1,0 +1,224 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../elf/elf_testdata.hpp"
+#include "../support.hpp"
+#include "../test_images.hpp"
+#include "pare/slim/layer_builder.hpp"
+#include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
+
+// The layer builder reads a Plan's bytes from where each entry's origin says (the content
+// store, a host file, a source layer, or what pare writes) and writes the same layer every
+// time. Layers are read back with GNU tar.
+
+using namespace pare;
+using pare::testing::bytes_of;
+using pare::testing::CountingBundle;
+using pare::testing::LayerSpec;
+using pare::testing::write_image;
+
+namespace {
+
+/// Host files served from memory, counting opens.
+class MemoryHostFiles final : public HostFiles {
+ public:
+  explicit MemoryHostFiles(std::map<std::string, std::string> files) : files_(std::move(files)) {}
+  std::unique_ptr<ByteSource> open(const std::string& path) const override {
+    ++opens_;
+    return std::make_unique<MemorySource>(bytes_of(files_.at(path)), path);
+  }
+  int opens() const { return opens_; }
+
+ private:
+  std::map<std::string, std::string> files_;
+  mutable int opens_ = 0;
+};
+
+PlanEntry file_entry(const std::string& path, std::uint64_t size, ByteOrigin origin) {
+  PlanEntry e;
+  e.path = path;
+  e.reason = "test";
+  e.size = size;
+  e.mode = 0644;
+  e.from_image = true;
+  e.origin = std::move(origin);
+  return e;
+}
+
+/// The layer's bytes as GNU tar lists them, and one member's content.
+std::string listing(const LayerBlob& blob) {
+  return must_run("tar --numeric-owner -tvzf '" + blob.file->path().string() + "'");
+}
+std::string member(const LayerBlob& blob, const std::string& path) {
+  return must_run("tar -xzOf '" + blob.file->path().string() + "' '" + path + "'");
+}
+
+}  // namespace
+
+TEST_CASE("layer builder: the bytes of every origin end up in the layer") {
+  if (!have_tool("tar")) return;
+  TempDir scratch;
+  LayerSpec layer0;
+  layer0.file("srv/data.txt", "from layer zero\n");
+  layer0.file("srv/other.txt", "not planned\n");
+  write_image(scratch.path() / "img.tar", {layer0});
+  const auto bundle = open_bundle((scratch.path() / "img.tar").string());
+  const Image image = load_image(*bundle, {});
+
+  ContentStore store;
+  const std::string captured = "captured whole\n";
+  const std::uint64_t begin = store.begin();
+  store.append(bytes_of(captured));
+  const ContentRef ref = store.finish(begin);
+  const MemoryHostFiles host(
+      std::map<std::string, std::string>{{"/host/bin/tool", "from the host\n"}});
+
+  Plan plan;
+  plan.epoch = 1000;
+  plan.entries.push_back(file_entry("/srv/data.txt", 16, LayerBytes{0, "srv/data.txt"}));
+  plan.entries.push_back(file_entry("/srv/stored", captured.size(), StoredBytes{ref}));
+  plan.entries.push_back(file_entry("/srv/tool", 14, HostBytes{"/host/bin/tool"}));
+  PlanEntry written = file_entry("/srv/written", 0, {});
+  written.from_image = false;
+  written.content = "pare wrote this\n";
+  written.size = written.content.size();
+  plan.entries.push_back(written);
+  PlanEntry late = file_entry("/srv/empty", 0, LayerBytes{0, "srv/empty"});
+  late.mtime = 5000;  // after the epoch: clamped
+  late.uid = 7;
+  plan.entries.push_back(late);
+
+  PlanSources sources;
+  sources.bundle = bundle.get();
+  sources.image = &image;
+  sources.store = &store;
+  sources.host_files = &host;
+  const auto blobs = build_slim_layers(plan, sources, SlimOptions{});
+  REQUIRE(blobs.size() == 1);
+  CHECK(member(blobs[0], "srv/data.txt") == "from layer zero\n");
+  CHECK(member(blobs[0], "srv/stored") == captured);
+  CHECK(member(blobs[0], "srv/tool") == "from the host\n");
+  CHECK(member(blobs[0], "srv/written") == "pare wrote this\n");
+  CHECK(host.opens() == 1);
+  const std::string list = listing(blobs[0]);
+  CHECK(list.find("srv/other.txt") == std::string::npos);
+  // Owner and mode as planned, the mtime clamped to the epoch (1000 s: 00:16).
+  const auto at = list.find("srv/empty");
+  REQUIRE(at != std::string::npos);
+  const std::string line = list.substr(list.rfind('\n', at) + 1, at - list.rfind('\n', at) - 1);
+  CHECK(line.starts_with("-rw-r--r-- 7/0 "));
+  CHECK(line.ends_with(" 1970-01-01 00:16 "));
+}
+
+TEST_CASE("layer builder: the same plan gives the same layers; --layers 2 splits off the app") {
+  ContentStore store;
+  const std::uint64_t begin = store.begin();
+  store.append(bytes_of("program bytes"));
+  const ContentRef ref = store.finish(begin);
+  Plan plan;
+  plan.epoch = 1700000000;
+  PlanEntry dir;
+  dir.path = "/app";
+  dir.type = EntryType::kDir;
+  dir.mode = 0755;
+  plan.entries.push_back(dir);
+  PlanEntry program = file_entry("/app/prog", 13, StoredBytes{ref});
+  program.app = true;
+  plan.entries.push_back(program);
+  PlanEntry link;
+  link.path = "/prog";
+  link.type = EntryType::kSymlink;
+  link.mode = 0777;
+  link.link_target = "app/prog";
+  plan.entries.push_back(link);
+  PlanSources sources;
+  sources.store = &store;
+
+  SlimOptions one;
+  const auto a = build_slim_layers(plan, sources, one);
+  const auto b = build_slim_layers(plan, sources, one);
+  REQUIRE(a.size() == 1);
+  REQUIRE(b.size() == 1);
+  CHECK(a[0].digest == b[0].digest);
+  CHECK(a[0].diff_id == b[0].diff_id);
+
+  SlimOptions two;
+  two.layers = 2;
+  const auto split = build_slim_layers(plan, sources, two);
+  REQUIRE(split.size() == 2);
+  CHECK(split[0].digest != split[1].digest);
+  if (!have_tool("tar")) return;
+  const std::string base = listing(split[0]);
+  const std::string app = listing(split[1]);
+  CHECK(base.find("prog -> app/prog") != std::string::npos);
+  CHECK(base.find("app/prog ") == std::string::npos);
+  CHECK(app.find("app/prog") != std::string::npos);
+  CHECK(member(split[1], "app/prog") == "program bytes");
+}
+
+TEST_CASE("layer builder: an origin whose source is not given is bad input (exit 3)") {
+  Plan plan;
+  SUBCASE("a layer without a bundle") {
+    plan.entries.push_back(file_entry("/x", 3, LayerBytes{0, "x"}));
+  }
+  SUBCASE("stored bytes without a store") {
+    plan.entries.push_back(file_entry("/x", 3, StoredBytes{{0, 3}}));
+  }
+  SUBCASE("a host file without a reader") {
+    plan.entries.push_back(file_entry("/x", 3, HostBytes{"/x"}));
+  }
+  try {
+    (void)build_slim_layers(plan, PlanSources{}, SlimOptions{});
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::kBadInput);
+    CHECK(std::string(e.what()).find("a planned file has no bytes: ") == 0);
+  }
+}
+
+TEST_CASE("slim opens each layer at most twice, and a layer it needs nothing of once") {
+  if (!have_tool("tar")) return;
+  const std::string program = read_text(elf_testdata("static-glibc"));
+  REQUIRE_MESSAGE(!program.empty(), "no fixture " << elf_testdata("static-glibc"));
+  TempDir scratch;
+  LayerSpec base;  // replaced by the next layer: nothing of it is kept
+  base.file("srv/data.txt", "old\n");
+  base.file("etc/motd", "dropped\n");
+  LayerSpec app;
+  app.dir("app");
+  app.file("app/hello", program);  // an ELF: captured whole while the layers stream
+  app.entries.back().mode = 0755;
+  app.dir("usr");
+  app.dir("usr/lib");
+  app.symlink("lib", "usr/lib");
+  app.file("lib/data.txt", "under a symlinked folder\n");  // placed at usr/lib/data.txt
+  app.file("srv/data.txt", std::string(10000, 'd'));       // not captured: read again
+  app.hardlink("srv/same.txt", "srv/data.txt");
+  write_image(scratch.path() / "img.tar", {base, app}, "/app/hello");
+
+  CountingBundle bundle(open_bundle((scratch.path() / "img.tar").string()));
+  const Image image = load_image(bundle, {});
+  BuildTreeOptions reading;
+  reading.capture = capture_for_slim;
+  std::vector<int> opens;
+  for (const auto& l : image.layers) opens.push_back(bundle.opens(l.path));
+  const ImageTree tree = build_tree(bundle, image, reading);
+  SlimOptions o;
+  o.keep = {"/srv/same.txt", "/usr/lib/data.txt"};
+  const Plan plan = make_plan(tree, image, o, "img");
+  const auto blobs =
+      build_slim_layers(plan, tree_sources(bundle, image, tree, LayerLimits{}), SlimOptions{});
+  CHECK(bundle.opens(image.layers[0].path) == opens[0] + 1);
+  CHECK(bundle.opens(image.layers[1].path) == opens[1] + 2);
+
+  REQUIRE(blobs.size() == 1);
+  CHECK(member(blobs[0], "app/hello") == program);
+  CHECK(member(blobs[0], "srv/same.txt") == std::string(10000, 'd'));
+  CHECK(member(blobs[0], "usr/lib/data.txt") == "under a symlinked folder\n");
+  CHECK(listing(blobs[0]).find("srv/data.txt") == std::string::npos);
+}
