@@ -318,7 +318,7 @@ Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
     candidates = oci_candidates(bundle);
   }
   if (!candidates.empty()) {
-    if (dynamic_cast<const DirBundle*>(&bundle) != nullptr) {
+    if (bundle.kind() == BundleKind::kFolder) {
       format = ImageFormat::kOciLayout;
     } else {
       format =
