@@ -4,6 +4,7 @@
 #include <set>
 
 #include "pare/digest/sha256.hpp"
+#include "pare/image/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/util/error.hpp"
 
@@ -26,9 +27,6 @@ std::string_view to_string(ImageFormat format) {
 }
 
 namespace {
-
-constexpr std::uint64_t kMaxJsonBytes = 16U << 20U;
-constexpr int kMaxIndexDepth = 8;
 
 [[noreturn]] void fail(const Bundle& bundle, const std::string& what, std::string hint = {}) {
   throw Error::bad_input(bundle.describe(), what, std::move(hint));
@@ -54,10 +52,6 @@ T decode(const Bundle& bundle, const std::string& what, const json& j) {
   }
 }
 
-std::string blob_path(const Digest& d) {
-  return "blobs/sha256/" + d.hex();
-}
-
 /// Reads a blob named by a descriptor, checking its size and digest.
 std::vector<std::byte> read_blob(const Bundle& bundle, const Descriptor& d,
                                  const std::string& what) {
@@ -76,12 +70,6 @@ std::vector<std::byte> read_blob(const Bundle& bundle, const Descriptor& d,
          what + " blob digest mismatch: expected " + d.digest.str() + ", got " + actual.str());
   }
   return bytes;
-}
-
-bool is_attestation(const Descriptor& d) {
-  if (d.platform && d.platform->is_unknown()) return true;
-  auto it = d.annotations.find("vnd.docker.reference.type");
-  return it != d.annotations.end() && it->second == "attestation-manifest";
 }
 
 /// One image an input holds, before it is chosen.
@@ -145,13 +133,7 @@ std::vector<Candidate> oci_candidates(const Bundle& bundle) {
   std::vector<Candidate> out;
   for (const auto& d : index.manifests) {
     std::vector<std::string> names;
-    // Docker and containerd put the full name in io.containerd.image.name and only the tag in
-    // ref.name; podman puts the full name in ref.name.
-    for (const char* key : {"io.containerd.image.name", "org.opencontainers.image.ref.name"}) {
-      if (auto it = d.annotations.find(key); it != d.annotations.end() && names.empty()) {
-        names.push_back(it->second);
-      }
-    }
+    if (auto name = image_name(d)) names.push_back(std::move(*name));
     collect_oci(bundle, d, names, 0, out);
   }
   return out;
@@ -284,6 +266,23 @@ std::string list_platforms(const std::vector<Candidate>& cs) {
 }
 
 }  // namespace
+
+std::string blob_path(const Digest& d) {
+  return "blobs/sha256/" + d.hex();
+}
+
+bool is_attestation(const Descriptor& d) {
+  if (d.platform && d.platform->is_unknown()) return true;
+  auto it = d.annotations.find("vnd.docker.reference.type");
+  return it != d.annotations.end() && it->second == "attestation-manifest";
+}
+
+std::optional<std::string> image_name(const Descriptor& d) {
+  for (const char* key : {"io.containerd.image.name", "org.opencontainers.image.ref.name"}) {
+    if (auto it = d.annotations.find(key); it != d.annotations.end()) return it->second;
+  }
+  return std::nullopt;
+}
 
 std::optional<Digest> digest_from_name(std::string_view path) {
   std::string_view base = path.substr(path.rfind('/') + 1);

@@ -13,6 +13,7 @@
 #include "pare/archive/compression.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/digest/sha256.hpp"
+#include "pare/image/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/image/model.hpp"
 #include "pare/util/error.hpp"
@@ -23,18 +24,6 @@ namespace pare {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::uint64_t kMaxJsonBytes = 16U << 20U;
-constexpr int kMaxIndexDepth = 8;
-
-constexpr std::string_view kOciNondistributable =
-    "application/vnd.oci.image.layer.nondistributable.v1.tar";
-constexpr std::string_view kDockerForeignLayer =
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
-
-std::string blob_path(const Digest& d) {
-  return "blobs/sha256/" + d.hex();
-}
 
 std::string short_name(const Digest& d) {
   return "sha256:" + d.short_hex();
@@ -47,48 +36,9 @@ std::string json_message(const json::exception& e) {
   return msg;
 }
 
-/// "img.tar: blobs/sha256/ab..: cannot decompress: ..." -> "cannot decompress: ...": the
-/// Problem's `where` already says which blob.
-std::string without_prefix(std::string message, const std::string& name) {
-  const std::string prefix = name + ": ";
-  if (message.starts_with(prefix)) message.erase(0, prefix.size());
-  return message;
-}
-
-enum class Family { kOci, kDocker };
-
 /// "an OCI" / "a Docker", for messages.
-std::string with_article(Family f) {
-  return f == Family::kOci ? "an OCI" : "a Docker";
-}
-
-/// What a layer media type declares: its family and the compression of its bytes.
-struct LayerType {
-  Family family;
-  Compression compression;
-};
-
-std::optional<LayerType> layer_type(std::string_view mt) {
-  namespace t = media_type;
-  if (mt == t::kOciLayer || mt == kOciNondistributable)
-    return LayerType{Family::kOci, Compression::kNone};
-  if (mt == t::kOciLayerGzip || (mt.starts_with(kOciNondistributable) && mt.ends_with("+gzip"))) {
-    return LayerType{Family::kOci, Compression::kGzip};
-  }
-  if (mt == t::kOciLayerZstd || (mt.starts_with(kOciNondistributable) && mt.ends_with("+zstd"))) {
-    return LayerType{Family::kOci, Compression::kZstd};
-  }
-  if (mt == t::kDockerLayer) return LayerType{Family::kDocker, Compression::kNone};
-  if (mt == t::kDockerLayerGzip || mt == kDockerForeignLayer) {
-    return LayerType{Family::kDocker, Compression::kGzip};
-  }
-  return std::nullopt;
-}
-
-bool is_attestation(const Descriptor& d) {
-  if (d.platform && d.platform->is_unknown()) return true;
-  auto it = d.annotations.find("vnd.docker.reference.type");
-  return it != d.annotations.end() && it->second == "attestation-manifest";
+std::string with_article(media_type::Family f) {
+  return f == media_type::Family::kOci ? "an OCI" : "a Docker";
 }
 
 /// The same platform once the default variants are filled in (containerd's normalization:
@@ -107,50 +57,6 @@ std::string plural(std::uint64_t n, const std::string& one) {
 std::string compression_word(Compression c) {
   return c == Compression::kNone ? "uncompressed" : std::string(to_string(c));
 }
-
-/// A layer blob streamed once: its stored digest and size, the compression its bytes show, and
-/// the digest of its tar stream, or why that could not be computed.
-struct LayerScan {
-  Digest digest;
-  std::uint64_t size = 0;
-  Compression compression = Compression::kNone;
-  std::optional<Digest> diff_id;
-  std::string error_check;  ///< empty when the stream read to its end as a tar
-  std::string error;
-};
-
-/// The inflated stream of a layer, counted against the limit; remembers whether a failure
-/// came from the stream (corrupt compression, the limit) rather than from the tar parser above.
-class PlainStage : public ByteSource {
- public:
-  PlainStage(ByteSource& inner, std::uint64_t limit, bool& over_limit)
-      : inner_(inner), limit_(limit), over_limit_(over_limit) {}
-  std::size_t read(std::span<std::byte> buf) override {
-    std::size_t n = 0;
-    try {
-      n = inner_.read(buf);
-    } catch (const Error&) {
-      failed_ = true;
-      throw;
-    }
-    count_ += n;
-    if (count_ > limit_) {
-      failed_ = true;
-      over_limit_ = true;
-      throw Error::bad_input(name(), "inflates past " + std::to_string(limit_) + " bytes");
-    }
-    return n;
-  }
-  std::string name() const override { return inner_.name(); }
-  bool failed() const { return failed_; }
-
- private:
-  ByteSource& inner_;
-  std::uint64_t limit_;
-  std::uint64_t count_ = 0;
-  bool failed_ = false;
-  bool& over_limit_;
-};
 
 /// A string member, or "" when it is absent or not a string.
 std::string string_at(const json& j, const char* key) {
@@ -313,59 +219,20 @@ class Checker {
     const auto verified = std::find_if(options_.verified.begin(), options_.verified.end(),
                                        [&](const VerifiedLayer& v) { return v.path == path; });
     if (verified != options_.verified.end()) {
-      scan.digest = verified->digest;
-      scan.size = verified->size;
-      scan.compression = verified->compression;
+      scan.stats.digest = verified->digest;
+      scan.stats.compressed_size = verified->size;
+      scan.stats.compression = verified->compression;
       scan.diff_id = verified->diff_id;
     } else {
-      scan = stream_layer(path);
+      auto source = bundle_.open(path);
+      scan = stream_layer(
+          *source, options_.limits, [](const TarEntry&, TarReader&) {},
+          /*collect=*/true);
     }
-    count_blob(path, scan.size);
-    digests_.emplace(path, scan.digest);
+    count_blob(path, scan.stats.compressed_size);
+    digests_.emplace(path, scan.stats.digest);
     ++report_.counts.layers;
     return scans_.emplace(path, std::move(scan)).first->second;
-  }
-
-  LayerScan stream_layer(const std::string& path) {
-    LayerScan scan;
-    auto source = bundle_.open(path);
-    const std::string name = source->name();
-    HashingSource stored(*source);
-    bool over_limit = false;
-    try {
-      auto plain = open_decompressed(stored, &scan.compression);
-      PlainStage stage(*plain, options_.limits.max_uncompressed_bytes, over_limit);
-      HashingSource plain_hash(stage);
-      try {
-        TarReader reader(plain_hash);
-        TarEntry entry;
-        std::uint64_t entries = 0;
-        while (reader.next(entry)) {
-          if (++entries > options_.limits.max_entries) {
-            scan.error_check = "layer-limit";
-            scan.error =
-                "has more than " + std::to_string(options_.limits.max_entries) + " entries";
-            break;
-          }
-        }
-      } catch (const Error& e) {
-        if (stage.failed() || e.code() == ExitCode::kSystem) throw;
-        // The stream inflates but holds no valid tar: its diff_id can still be computed.
-        scan.error_check = "layer-tar";
-        scan.error = "is not a valid tar: " + without_prefix(e.what(), name);
-      }
-      // Past the entry limit, the rest may be a bomb: no diff_id rather than inflating it.
-      if (scan.error_check != "layer-limit") scan.diff_id = plain_hash.finish();
-    } catch (const Error& e) {
-      if (e.code() == ExitCode::kSystem) throw;
-      scan.diff_id.reset();
-      scan.error_check = over_limit ? "layer-limit" : "diff-id";
-      scan.error = (over_limit ? "the layer " : "the layer cannot be read to its end: ") +
-                   without_prefix(e.what(), name);
-    }
-    scan.digest = stored.finish();
-    scan.size = stored.count();
-    return scan;
   }
 
   // ---- shapes ----------------------------------------------------------------------------
@@ -545,11 +412,7 @@ class Checker {
       std::vector<std::string> child_names = names;
       if (depth == 0) {
         // Names are only valid on index.json's descriptors (annotations.md).
-        for (const char* key : {"io.containerd.image.name", "org.opencontainers.image.ref.name"}) {
-          if (auto it = d->annotations.find(key); it != d->annotations.end()) {
-            child_names.push_back(it->second);
-          }
-        }
+        if (auto name = image_name(*d)) child_names.push_back(std::move(*name));
       }
       check_descriptor(*d, depth + 1, child_names);
     }
@@ -593,7 +456,9 @@ class Checker {
     if (auto it = j->find("mediaType"); it != j->end() && it->is_string()) {
       own_type = it->get<std::string>();
     }
-    const Family family = own_type == media_type::kDockerManifest ? Family::kDocker : Family::kOci;
+    const media_type::Family family = own_type == media_type::kDockerManifest
+                                          ? media_type::Family::kDocker
+                                          : media_type::Family::kOci;
 
     std::optional<Descriptor> config;
     if (auto it = j->find("config"); it == j->end()) {
@@ -666,9 +531,10 @@ class Checker {
     }
   }
 
-  void check_config_type(const Descriptor& config, Family family, const std::string& where) {
+  void check_config_type(const Descriptor& config, media_type::Family family,
+                         const std::string& where) {
     const std::string_view expected =
-        family == Family::kOci ? media_type::kOciConfig : media_type::kDockerConfig;
+        family == media_type::Family::kOci ? media_type::kOciConfig : media_type::kDockerConfig;
     if (config.media_type == expected) return;
     if (config.media_type == media_type::kOciConfig ||
         config.media_type == media_type::kDockerConfig) {
@@ -680,9 +546,10 @@ class Checker {
     }
   }
 
-  void check_layer_type(const Descriptor& layer, Family family, const std::string& where) {
+  void check_layer_type(const Descriptor& layer, media_type::Family family,
+                        const std::string& where) {
     if (layer.media_type.empty()) return;  // reported with the descriptor
-    const auto type = layer_type(layer.media_type);
+    const auto type = media_type::layer_type(layer.media_type);
     if (!type) {
       problem("media-type", where, "unknown layer media type " + layer.media_type);
     } else if (type->family != family) {
@@ -697,22 +564,22 @@ class Checker {
   void check_layer(const Descriptor& d, std::size_t i, const Digest* diff_id) {
     const std::string where = "layer " + std::to_string(i) + " " + short_name(d.digest);
     // Non-distributable layers may be left out of an archive (containerd's export skips them).
-    const bool foreign =
-        d.media_type.starts_with(kOciNondistributable) || d.media_type == kDockerForeignLayer;
-    if (foreign && !bundle_.contains(blob_path(d.digest))) return;
+    if (media_type::is_foreign_layer(d.media_type) && !bundle_.contains(blob_path(d.digest)))
+      return;
     if (!check_present(d, where)) return;
     const LayerScan& scan = scan_layer(blob_path(d.digest));
-    check_digest(d, scan.digest, where);
-    if (auto type = layer_type(d.media_type); type && type->compression != scan.compression) {
+    check_digest(d, scan.stats.digest, where);
+    if (auto type = media_type::layer_type(d.media_type);
+        type && type->compression != scan.stats.compression) {
       problem("media-type", where,
               "the media type " + d.media_type + " says " + compression_word(type->compression) +
-                  " but the bytes are " + compression_word(scan.compression));
+                  " but the bytes are " + compression_word(scan.stats.compression));
     }
     check_scan(scan, diff_id, where);
   }
 
   void check_scan(const LayerScan& scan, const Digest* diff_id, const std::string& where) {
-    if (!scan.error_check.empty()) problem(scan.error_check, where, scan.error);
+    if (!scan.fault_check.empty()) problem(scan.fault_check, where, scan.fault);
     if (diff_id != nullptr && scan.diff_id && *scan.diff_id != *diff_id) {
       problem("diff-id", where,
               "the config's diff_id is " + diff_id->str() +
@@ -870,9 +737,9 @@ class Checker {
         continue;
       }
       const LayerScan& scan = scan_layer(path);
-      if (auto named = digest_from_name(path); named && *named != scan.digest) {
+      if (auto named = digest_from_name(path); named && *named != scan.stats.digest) {
         problem("blob-digest", lw,
-                "the file's bytes hash to " + scan.digest.str() + ", not " + named->str() +
+                "the file's bytes hash to " + scan.stats.digest.str() + ", not " + named->str() +
                     " as its name says");
       }
       check_scan(scan, cfg && i < cfg->diff_ids.size() ? &cfg->diff_ids[i] : nullptr, lw);
