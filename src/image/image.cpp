@@ -6,6 +6,7 @@
 #include "pare/digest/sha256.hpp"
 #include "pare/image/limits.hpp"
 #include "pare/image/media_types.hpp"
+#include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -52,32 +53,12 @@ T decode(const Bundle& bundle, const std::string& what, const json& j) {
   }
 }
 
-/// Reads a blob named by a descriptor, checking its size and digest.
-std::vector<std::byte> read_blob(const Bundle& bundle, const Descriptor& d,
-                                 const std::string& what) {
-  const std::string path = blob_path(d.digest);
-  const auto size = bundle.size(path);
-  if (!size) fail(bundle, what + " blob " + d.digest.str() + " is missing");
-  if (*size != static_cast<std::uint64_t>(d.size)) {
-    fail(bundle, what + " blob " + d.digest.str() + " is " + std::to_string(*size) +
-                     " bytes but its descriptor says " + std::to_string(d.size));
-  }
-  if (*size > kMaxJsonBytes) fail(bundle, what + " blob " + d.digest.str() + " is too large");
-  auto bytes = bundle.read(path, kMaxJsonBytes);
-  const Digest actual = sha256_of(bytes);
-  if (actual != d.digest) {
-    fail(bundle,
-         what + " blob digest mismatch: expected " + d.digest.str() + ", got " + actual.str());
-  }
-  return bytes;
-}
-
 /// One image an input holds, before it is chosen.
 struct Candidate {
   std::vector<std::string> names;
   std::optional<Platform> platform;
   std::optional<Descriptor> manifest;  ///< OCI inputs
-  json docker_entry;                   ///< docker-save inputs: the manifest.json item
+  DockerItem docker_item;              ///< docker-save inputs
 };
 
 /// "docker.io/library/app:1" -> "app:1"; "localhost/app:1" -> "app:1"; a name without a tag
@@ -102,68 +83,6 @@ bool name_matches(const Candidate& c, const std::string& wanted) {
   return image_name_matches(c.names, wanted);
 }
 
-void collect_oci(const Bundle& bundle, const Descriptor& d, const std::vector<std::string>& names,
-                 int depth, std::vector<Candidate>& out) {
-  if (media_type::is_index(d.media_type)) {
-    if (depth >= kMaxIndexDepth) fail(bundle, "indexes nest deeper than " + std::to_string(depth));
-    const auto bytes = read_blob(bundle, d, "index");
-    const auto index = decode<Index>(bundle, "index " + d.digest.str(),
-                                     parse_json(bundle, "index " + d.digest.str(), bytes));
-    for (const auto& child : index.manifests) collect_oci(bundle, child, names, depth + 1, out);
-  } else if (media_type::is_manifest(d.media_type) || d.media_type.empty()) {
-    if (is_attestation(d)) return;
-    out.push_back(Candidate{names, d.platform, d, {}});
-  }
-  // Any other media type (artifacts, signatures) is skipped, as image-index.md requires.
-}
-
-std::vector<Candidate> oci_candidates(const Bundle& bundle) {
-  const auto layout = parse_json(bundle, "oci-layout", bundle.read("oci-layout", kMaxJsonBytes));
-  const std::string version = layout.is_object() && layout.contains("imageLayoutVersion") &&
-                                      layout["imageLayoutVersion"].is_string()
-                                  ? layout["imageLayoutVersion"].get<std::string>()
-                                  : "";
-  if (version != "1.0.0") {
-    fail(bundle, "oci-layout has imageLayoutVersion \"" + version + R"(", expected "1.0.0")");
-  }
-  if (!bundle.contains("index.json")) fail(bundle, "an OCI layout without index.json");
-  const auto index =
-      decode<Index>(bundle, "index.json",
-                    parse_json(bundle, "index.json", bundle.read("index.json", kMaxJsonBytes)));
-  std::vector<Candidate> out;
-  for (const auto& d : index.manifests) {
-    std::vector<std::string> names;
-    if (auto name = image_name(d)) names.push_back(std::move(*name));
-    collect_oci(bundle, d, names, 0, out);
-  }
-  return out;
-}
-
-std::vector<Candidate> docker_candidates(const Bundle& bundle) {
-  const auto manifest =
-      parse_json(bundle, "manifest.json", bundle.read("manifest.json", kMaxJsonBytes));
-  if (!manifest.is_array()) {
-    fail(bundle, "manifest.json is not a docker-save manifest (expected a JSON array, got " +
-                     std::string(manifest.type_name()) + ")");
-  }
-  std::vector<Candidate> out;
-  for (const auto& entry : manifest) {
-    if (!entry.is_object() || !entry.contains("Config") || !entry["Config"].is_string() ||
-        !entry.contains("Layers") || !entry["Layers"].is_array()) {
-      fail(bundle, "manifest.json has an entry without Config and Layers");
-    }
-    Candidate c;
-    if (auto it = entry.find("RepoTags"); it != entry.end() && it->is_array()) {
-      for (const auto& tag : *it) {
-        if (tag.is_string()) c.names.push_back(tag.get<std::string>());
-      }
-    }
-    c.docker_entry = entry;
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 /// A config blob, parsed and checked to be an image config.
 Config decode_config(const Bundle& bundle, const std::string& what,
                      std::span<const std::byte> bytes) {
@@ -175,18 +94,19 @@ Config decode_config(const Bundle& bundle, const std::string& what,
 }
 
 /// Fills in the image a candidate names: manifest, config and layers.
-Image resolve(const Bundle& bundle, const Candidate& c, ImageFormat format) {
+Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
+  const Bundle& bundle = walk.bundle();
   Image image;
   image.format = format;
   image.names = c.names;
   if (c.manifest) {
     image.manifest = c.manifest;
-    const auto bytes = read_blob(bundle, *c.manifest, "manifest");
     const std::string what = "manifest " + c.manifest->digest.str();
-    const auto manifest = decode<Manifest>(bundle, what, parse_json(bundle, what, bytes));
+    const auto manifest =
+        decode<Manifest>(bundle, what, *walk.read_json_blob(*c.manifest, "manifest", "manifest"));
     if (manifest.schema_version != 2)
       fail(bundle, what + " has schemaVersion " + std::to_string(manifest.schema_version));
-    image.raw_config = read_blob(bundle, manifest.config, "config");
+    image.raw_config = *walk.read_blob(manifest.config, "config", "config");
     image.config_digest = manifest.config.digest;
     for (const auto& layer : manifest.layers) {
       LayerRef ref;
@@ -197,8 +117,8 @@ Image resolve(const Bundle& bundle, const Candidate& c, ImageFormat format) {
       image.layers.push_back(std::move(ref));
     }
   } else {
-    const json& entry = c.docker_entry;
-    const auto config_path = entry["Config"].get<std::string>();
+    const DockerItem& item = c.docker_item;
+    const std::string& config_path = item.config;
     if (!bundle.contains(config_path)) fail(bundle, "config " + config_path + " is missing");
     image.raw_config = bundle.read(config_path, kMaxJsonBytes);
     image.config_digest = sha256_of(image.raw_config);
@@ -206,10 +126,9 @@ Image resolve(const Bundle& bundle, const Candidate& c, ImageFormat format) {
       fail(bundle, "config " + config_path + " digest mismatch: expected " + named->str() +
                        ", got " + image.config_digest.str());
     }
-    for (const auto& layer : entry["Layers"]) {
-      if (!layer.is_string()) fail(bundle, "manifest.json lists a layer that is not a path");
+    for (const auto& path : item.layers) {
       LayerRef ref;
-      ref.path = layer.get<std::string>();
+      ref.path = path;
       ref.digest = digest_from_name(ref.path);
       image.layers.push_back(std::move(ref));
     }
@@ -310,11 +229,16 @@ struct Candidates {
 };
 
 /// Every image the bundle holds that the selector's name picks, each with its platform.
-Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
+Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
+  const Bundle& bundle = walk.bundle();
   ImageFormat format;
   std::vector<Candidate> candidates;
   if (bundle.contains("oci-layout")) {
-    candidates = oci_candidates(bundle);
+    walk.read_layout_file();
+    walk.walk_index([&](const ListedManifest& m) {
+      if (!m.attestation)
+        candidates.push_back(Candidate{m.names, m.descriptor.platform, m.descriptor, {}});
+    });
   }
   if (!candidates.empty()) {
     if (bundle.kind() == BundleKind::kFolder) {
@@ -325,7 +249,12 @@ Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
     }
   } else if (bundle.contains("manifest.json")) {
     // Also Docker 25.0.0-25.0.2 saves by image ID: an index.json with no manifests.
-    candidates = docker_candidates(bundle);
+    for (auto& item : walk.docker_items()) {
+      Candidate c;
+      c.names = item.names;
+      c.docker_item = std::move(item);
+      candidates.push_back(std::move(c));
+    }
     format = ImageFormat::kDockerSave;
   } else if (bundle.contains("repositories")) {
     fail(bundle, "a docker save without manifest.json (Docker before 1.10) is not supported");
@@ -354,7 +283,7 @@ Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
   // A candidate whose descriptor states no platform (docker-save, podman's oci-archive) takes
   // it from its config.
   for (auto& c : candidates) {
-    if (!c.platform) c.platform = resolve(bundle, c, format).platform();
+    if (!c.platform) c.platform = resolve(walk, c, format).platform();
   }
   return {format, std::move(candidates)};
 }
@@ -362,8 +291,10 @@ Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
 }  // namespace
 
 std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector) {
+  StopAtFirstFault policy(bundle);
+  FormatWalk walk(bundle, policy);
   std::vector<Platform> out;
-  for (const auto& c : gather(bundle, selector).list) {
+  for (const auto& c : gather(walk, selector).list) {
     if (std::none_of(out.begin(), out.end(),
                      [&](const Platform& p) { return p.str() == c.platform->str(); })) {
       out.push_back(*c.platform);
@@ -375,11 +306,13 @@ std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& 
 }
 
 std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector) {
-  auto [format, candidates] = gather(bundle, selector);
+  StopAtFirstFault policy(bundle);
+  FormatWalk walk(bundle, policy);
+  auto [format, candidates] = gather(walk, selector);
   std::vector<Image> out;
   for (const auto& c : candidates) {
     if (!selector.platform || c.platform->matches(*selector.platform)) {
-      out.push_back(resolve(bundle, c, format));
+      out.push_back(resolve(walk, c, format));
     }
   }
   if (out.empty() && selector.platform) {
@@ -390,7 +323,9 @@ std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& select
 }
 
 Image load_image(const Bundle& bundle, const ImageSelector& selector) {
-  auto [format, candidates] = gather(bundle, selector);
+  StopAtFirstFault policy(bundle);
+  FormatWalk walk(bundle, policy);
+  auto [format, candidates] = gather(walk, selector);
   if (selector.platform) {
     std::vector<Candidate> matching;
     for (auto& c : candidates) {
@@ -414,7 +349,7 @@ Image load_image(const Bundle& bundle, const ImageSelector& selector) {
                            " images: " + list_names(candidates),
                        "choose one with --image NAME:TAG");
   }
-  return resolve(bundle, candidates.front(), format);
+  return resolve(walk, candidates.front(), format);
 }
 
 }  // namespace pare
