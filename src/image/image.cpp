@@ -11,8 +11,6 @@
 
 namespace pare {
 
-using nlohmann::json;
-
 std::string_view to_string(ImageFormat format) {
   switch (format) {
     case ImageFormat::kDockerSave:
@@ -31,26 +29,6 @@ namespace {
 
 [[noreturn]] void fail(const Bundle& bundle, const std::string& what, std::string hint = {}) {
   throw Error::bad_input(bundle.describe(), what, std::move(hint));
-}
-
-json parse_json(const Bundle& bundle, const std::string& what, std::span<const std::byte> bytes) {
-  try {
-    return json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& e) {
-    fail(bundle, what + " is not valid JSON (" + e.what() + ")");
-  }
-}
-
-/// Maps the model's JSON errors to one line naming what was being read.
-template <typename T>
-T decode(const Bundle& bundle, const std::string& what, const json& j) {
-  try {
-    return j.get<T>();
-  } catch (const json::exception& e) {
-    std::string msg = e.what();
-    if (auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);
-    fail(bundle, what + " is malformed: " + msg);
-  }
 }
 
 /// One image an input holds, before it is chosen.
@@ -83,14 +61,11 @@ bool name_matches(const Candidate& c, const std::string& wanted) {
   return image_name_matches(c.names, wanted);
 }
 
-/// A config blob, parsed and checked to be an image config.
-Config decode_config(const Bundle& bundle, const std::string& what,
-                     std::span<const std::byte> bytes) {
-  const json j = parse_json(bundle, what, bytes);
-  if (!j.is_object() || !j.contains("rootfs")) {
-    fail(bundle, what + " is not an image config (no rootfs)");
-  }
-  return decode<Config>(bundle, what, j);
+/// What the walk read; with StopAtFirstFault it returns nothing only after it threw.
+template <typename T>
+const T& read(const std::optional<T>& value) {
+  if (!value) throw std::logic_error("the walk read on past a fault that stops");
+  return *value;
 }
 
 /// Fills in the image a candidate names: manifest, config and layers.
@@ -101,13 +76,12 @@ Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
   image.names = c.names;
   if (c.manifest) {
     image.manifest = c.manifest;
-    const std::string what = "manifest " + c.manifest->digest.str();
-    const auto manifest =
-        decode<Manifest>(bundle, what, *walk.read_json_blob(*c.manifest, "manifest", "manifest"));
-    if (manifest.schema_version != 2)
-      fail(bundle, what + " has schemaVersion " + std::to_string(manifest.schema_version));
-    image.raw_config = *walk.read_blob(manifest.config, "config", "config");
-    image.config_digest = manifest.config.digest;
+    const std::string where = "manifest " + short_name(c.manifest->digest);
+    const auto manifest = read(walk.read_manifest(*c.manifest, where));
+    const Descriptor& config = read(manifest.config);
+    image.raw_config =
+        read(walk.read_blob(config, "config " + short_name(config.digest), "config"));
+    image.config_digest = config.digest;
     for (const auto& layer : manifest.layers) {
       LayerRef ref;
       ref.path = blob_path(layer.digest);
@@ -133,7 +107,10 @@ Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
       image.layers.push_back(std::move(ref));
     }
   }
-  image.config = decode_config(bundle, "config " + image.config_digest.str(), image.raw_config);
+  const std::string config_what = "config " + image.config_digest.str();
+  image.config =
+      read(walk.read_config(read(walk.parse(image.raw_config, config_what, "json", config_what)),
+                            config_what, config_what));
 
   const auto& diff_ids = image.config.diff_ids;
   if (image.layers.size() != diff_ids.size()) {

@@ -205,6 +205,133 @@ std::optional<Descriptor> FormatWalk::descriptor(const json& j, const std::strin
   return d;
 }
 
+void FormatWalk::check_schema_version(const json& j, const std::string& where,
+                                      const std::string& stop) {
+  auto it = j.find("schemaVersion");
+  if (it == j.end()) {
+    policy_.report({"json", where, "has no schemaVersion"});
+  } else if (!it->is_number_integer() || it->get<int>() != 2) {
+    policy_.report({"json", where, "has schemaVersion " + it->dump() + ", expected 2",
+                    stop.empty() || !it->is_number_integer() ? "" : stop + it->dump()});
+  }
+}
+
+void FormatWalk::check_own_media_type(const json& j, const std::string& expected,
+                                      const std::string& where) {
+  auto it = j.find("mediaType");
+  if (it == j.end() || it->is_null()) return;
+  if (!it->is_string()) {
+    policy_.report({"json", where, "has a mediaType that is not a string"});
+  } else if (it->get<std::string>() != expected) {
+    policy_.report(
+        {"media-type", where,
+         "the descriptor says " + expected + " but the document says " + it->get<std::string>()});
+  }
+}
+
+std::optional<ManifestFacts> FormatWalk::read_manifest(const Descriptor& d,
+                                                       const std::string& where) {
+  auto j = read_json_blob(d, where, "manifest");
+  if (!j) return std::nullopt;
+  const std::string what = "manifest " + d.digest.str();
+  // The loader decodes the manifest whole and says so in one line; verify says each part.
+  try {
+    (void)j->get<Manifest>();
+  } catch (const json::exception& e) {
+    policy_.report({"", where, "", what + " is malformed: " + json_message(e)});
+  }
+  if (!j->is_object()) {
+    policy_.report({"json", where, "is not a JSON object"});
+    return std::nullopt;
+  }
+  check_schema_version(*j, where, what + " has schemaVersion ");
+  if (!d.media_type.empty()) check_own_media_type(*j, d.media_type, where);
+  ManifestFacts facts;
+  // The family the document itself states; a descriptor that disagrees is reported above.
+  std::string own_type = d.media_type;
+  if (auto it = j->find("mediaType"); it != j->end() && it->is_string()) {
+    own_type = it->get<std::string>();
+  }
+  facts.family = own_type == media_type::kDockerManifest ? media_type::Family::kDocker
+                                                         : media_type::Family::kOci;
+  if (auto it = j->find("config"); it == j->end()) {
+    policy_.report({"json", where, "has no config"});
+  } else {
+    facts.config = descriptor(*it, where + " config");
+  }
+  if (auto it = j->find("layers"); it == j->end() || !it->is_array()) {
+    policy_.report({"json", where, "has no layers array"});
+    facts.layers_ok = false;
+  } else {
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (auto l = descriptor((*it)[i], where + " layers[" + std::to_string(i) + "]")) {
+        facts.layers.push_back(std::move(*l));
+      } else {
+        facts.layers_ok = false;
+      }
+    }
+  }
+  facts.document = std::move(*j);
+  return facts;
+}
+
+std::optional<Config> FormatWalk::read_config(const json& j, const std::string& where,
+                                              const std::string& what) {
+  // The loader's two questions first, in its words: is it a config, can the model read it.
+  if (!j.is_object() || !j.contains("rootfs")) {
+    policy_.report({"", where, "", what + " is not an image config (no rootfs)"});
+  }
+  std::optional<Config> config;
+  std::string undecodable;
+  try {
+    config = j.get<Config>();
+  } catch (const json::exception& e) {
+    undecodable = json_message(e);
+    policy_.report({"", where, "", what + " is malformed: " + undecodable});
+  }
+  if (!j.is_object()) {
+    policy_.report({"json", where, "is not a JSON object"});
+    return std::nullopt;
+  }
+  bool ok = true;  // false when a part the model needs is missing
+  for (const char* key : {"architecture", "os"}) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) {
+      policy_.report({"json", where, std::string("has no ") + key + " string"});
+    }
+  }
+  auto rootfs = j.find("rootfs");
+  if (rootfs == j.end() || !rootfs->is_object()) {
+    policy_.report({"json", where, "has no rootfs object"});
+    ok = false;
+  } else {
+    if (rootfs->value("type", json()) != "layers") {
+      policy_.report({"json", where, "rootfs.type is not \"layers\""});
+    }
+    auto ids = rootfs->find("diff_ids");
+    if (ids == rootfs->end() || !ids->is_array()) {
+      policy_.report({"json", where, "rootfs has no diff_ids array"});
+      ok = false;
+    }
+  }
+  if (auto h = j.find("history"); h != j.end() && !h->is_null()) {
+    if (!h->is_array()) {
+      policy_.report({"json", where, "history is not an array"});
+      ok = false;
+    } else {
+      for (std::size_t i = 0; i < h->size(); ++i) {
+        if (!(*h)[i].is_object()) {
+          policy_.report({"json", where, "history[" + std::to_string(i) + "] is not an object"});
+          ok = false;
+        }
+      }
+    }
+  }
+  if (!ok) return std::nullopt;
+  if (!config) policy_.report({"json", where, "is not a valid image config: " + undecodable});
+  return config;
+}
+
 void FormatWalk::walk_index_document(
     const json& j, const std::string& media_type, const std::string& where, const std::string& what,
     int depth, const std::vector<std::string>& names,
@@ -219,20 +346,8 @@ void FormatWalk::walk_index_document(
     policy_.report({"json", where, "is not a JSON object"});
     return;
   }
-  if (auto it = j.find("schemaVersion"); it == j.end()) {
-    policy_.report({"json", where, "has no schemaVersion"});
-  } else if (!it->is_number_integer() || it->get<int>() != 2) {
-    policy_.report({"json", where, "has schemaVersion " + it->dump() + ", expected 2"});
-  }
-  if (auto it = j.find("mediaType"); it != j.end() && !it->is_null()) {
-    if (!it->is_string()) {
-      policy_.report({"json", where, "has a mediaType that is not a string"});
-    } else if (it->get<std::string>() != media_type) {
-      policy_.report({"media-type", where,
-                      "the descriptor says " + media_type + " but the document says " +
-                          it->get<std::string>()});
-    }
-  }
+  check_schema_version(j, where, "");
+  check_own_media_type(j, media_type, where);
   auto list = j.find("manifests");
   // Docker 25.0.0-25.0.2 saved images by ID with "manifests": null (Go's nil slice) and
   // put the image in manifest.json only; docker load reads that, so it is no fault.

@@ -11,6 +11,7 @@
 
 #include "pare/digest/digest.hpp"
 #include "pare/image/bundle.hpp"
+#include "pare/image/media_types.hpp"
 #include "pare/image/model.hpp"
 #include "pare/util/problem.hpp"
 
@@ -86,6 +87,16 @@ struct DockerItem {
   std::vector<std::string> names;  ///< RepoTags
 };
 
+/// An image manifest as the walk read it: the parts that are sound.
+struct ManifestFacts {
+  nlohmann::json document;
+  std::optional<Descriptor> config;  ///< nullopt when absent or not a descriptor
+  std::vector<Descriptor> layers;    ///< the entries that are descriptors
+  bool layers_ok = true;             ///< a layers array of descriptors only
+  /// The family the document states (its own mediaType, else its descriptor's).
+  media_type::Family family = media_type::Family::kOci;
+};
+
 /// The one walk of the image formats: oci-layout, index.json, nested indexes, the JSON blobs
 /// they name, and manifest.json. Every fault goes to the policy; with a collecting policy each
 /// call returns what could still be read (nullopt or fewer items), with a stopping one it
@@ -105,6 +116,16 @@ class FormatWalk {
   /// type (an artifact, a signature) is a media-type fault that does not stop: a reader skips
   /// it, as image-index.md requires, and verify reports what it cannot tell from a mistake.
   void walk_index(const std::function<void(const ListedManifest&)>& on_manifest);
+
+  /// The image manifest `d` names: schemaVersion 2, its own mediaType as its descriptor
+  /// says, a config descriptor and a layers array of descriptors.
+  std::optional<ManifestFacts> read_manifest(const Descriptor& d, const std::string& where);
+
+  /// An image config decoded: an object with a rootfs of type layers with diff_ids, an
+  /// architecture and os, and a history array of objects; `what` names it in the loader's
+  /// messages ("config sha256:..").
+  std::optional<Config> read_config(const nlohmann::json& j, const std::string& where,
+                                    const std::string& what);
 
   /// The items of manifest.json, each with a Config path and a Layers array of paths.
   std::vector<DockerItem> docker_items();
@@ -148,6 +169,12 @@ class FormatWalk {
                            const std::vector<std::string>& names,
                            const std::function<void(const ListedManifest&)>& on_manifest);
   std::optional<Descriptor> descriptor(const nlohmann::json& j, const std::string& where);
+  /// schemaVersion must be 2 (`stop`: the loader's words for another number, or empty).
+  void check_schema_version(const nlohmann::json& j, const std::string& where,
+                            const std::string& stop);
+  /// A document's own mediaType against the descriptor that points at it.
+  void check_own_media_type(const nlohmann::json& j, const std::string& expected,
+                            const std::string& where);
 
   const Bundle& bundle_;
   FaultPolicy& policy_;
