@@ -92,14 +92,8 @@ Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
     }
   } else {
     const DockerItem& item = c.docker_item;
-    const std::string& config_path = item.config;
-    if (!bundle.contains(config_path)) fail(bundle, "config " + config_path + " is missing");
-    image.raw_config = bundle.read(config_path, kMaxJsonBytes);
+    image.raw_config = read(walk.read_docker_config(item));
     image.config_digest = sha256_of(image.raw_config);
-    if (auto named = digest_from_name(config_path); named && *named != image.config_digest) {
-      fail(bundle, "config " + config_path + " digest mismatch: expected " + named->str() +
-                       ", got " + image.config_digest.str());
-    }
     for (const auto& path : item.layers) {
       LayerRef ref;
       ref.path = path;
@@ -210,7 +204,8 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
   const Bundle& bundle = walk.bundle();
   ImageFormat format;
   std::vector<Candidate> candidates;
-  if (bundle.contains("oci-layout")) {
+  const FormatFiles files = walk.files();
+  if (files.oci_layout) {
     walk.read_layout_file();
     walk.walk_index([&](const ListedManifest& m) {
       if (!m.attestation)
@@ -221,10 +216,9 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
     if (bundle.kind() == BundleKind::kFolder) {
       format = ImageFormat::kOciLayout;
     } else {
-      format =
-          bundle.contains("manifest.json") ? ImageFormat::kDockerSaveOci : ImageFormat::kOciArchive;
+      format = files.manifest_json ? ImageFormat::kDockerSaveOci : ImageFormat::kOciArchive;
     }
-  } else if (bundle.contains("manifest.json")) {
+  } else if (files.manifest_json) {
     // Also Docker 25.0.0-25.0.2 saves by image ID: an index.json with no manifests.
     for (auto& item : walk.docker_items()) {
       Candidate c;
@@ -233,11 +227,11 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
       candidates.push_back(std::move(c));
     }
     format = ImageFormat::kDockerSave;
-  } else if (bundle.contains("repositories")) {
+  } else if (files.repositories) {
     fail(bundle, "a docker save without manifest.json (Docker before 1.10) is not supported");
-  } else if (bundle.contains("oci-layout")) {
+  } else if (files.oci_layout) {
     fail(bundle, "holds no image: its index.json lists no manifests");
-  } else if (bundle.contains("index.json")) {
+  } else if (files.index) {
     fail(bundle, "an OCI layout without its oci-layout file");
   } else {
     fail(bundle, "not an image: no manifest.json, index.json or oci-layout in it",

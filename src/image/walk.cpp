@@ -145,6 +145,11 @@ std::optional<json> FormatWalk::read_json_blob(const Descriptor& d, const std::s
   return parse(*bytes, where, "json", what + " " + d.digest.str());
 }
 
+FormatFiles FormatWalk::files() const {
+  return {bundle_.contains("oci-layout"), bundle_.contains("index.json"),
+          bundle_.contains("manifest.json"), bundle_.contains("repositories")};
+}
+
 void FormatWalk::read_layout_file() {
   if (!bundle_.contains("oci-layout")) {
     policy_.report({"oci-layout", "oci-layout",
@@ -227,6 +232,35 @@ void FormatWalk::check_own_media_type(const json& j, const std::string& expected
         {"media-type", where,
          "the descriptor says " + expected + " but the document says " + it->get<std::string>()});
   }
+}
+
+std::optional<std::vector<std::byte>> FormatWalk::read_docker_config(const DockerItem& item) {
+  const std::string where = "config " + item.config;
+  if (!bundle_.contains(item.config)) {
+    policy_.report(
+        {"blob-missing", where,
+         "the Config of manifest.json[" + std::to_string(item.position) + "] is not in the archive",
+         where + " is missing"});
+    return std::nullopt;
+  }
+  const auto size = *bundle_.size(item.config);
+  if (size > kMaxJsonBytes) {
+    policy_.report(
+        {"json", where, too_large(size),
+         item.config + ": larger than the " + std::to_string(kMaxJsonBytes) + " bytes expected"});
+    return std::nullopt;
+  }
+  auto bytes = bundle_.read(item.config, kMaxJsonBytes);
+  const Digest actual = sha256_of(bytes);
+  policy_.hashed(item.config, bytes.size());
+  digests_.emplace(item.config, actual);
+  if (auto named = digest_from_name(item.config); named && *named != actual) {
+    policy_.report(
+        {"blob-digest", where,
+         "the file's bytes hash to " + actual.str() + ", not " + named->str() + " as its name says",
+         where + " digest mismatch: expected " + named->str() + ", got " + actual.str()});
+  }
+  return bytes;
 }
 
 std::optional<ManifestFacts> FormatWalk::read_manifest(const Descriptor& d,

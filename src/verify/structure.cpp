@@ -7,8 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pare/digest/sha256.hpp"
-#include "pare/image/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
@@ -74,20 +72,18 @@ class Checker {
       : bundle_(bundle), options_(options), walk_(bundle, faults_) {}
 
   StructureReport run() {
-    const bool layout = bundle_.contains("oci-layout");
-    const bool index = bundle_.contains("index.json");
-    const bool docker = bundle_.contains("manifest.json");
-    if (!layout && !index && !docker) {
+    const FormatFiles files = walk_.files();
+    if (!files.oci_layout && !files.index && !files.manifest_json) {
       throw Error::bad_input(bundle_.describe(),
                              "not an image: no manifest.json, index.json or oci-layout in it");
     }
-    if (layout || index) {
+    if (files.oci_layout || files.index) {
       walk_.read_layout_file();
       walk_.walk_index([this](const ListedManifest& m) { check_manifest(m); });
     }
     // Docker 25.0.0-25.0.2 saved images by ID with an empty index.json: manifest.json is
     // then the only statement, and gets the full checks.
-    if (docker) {
+    if (files.manifest_json) {
       for (const DockerItem& item : walk_.docker_items()) {
         const std::string where = "manifest.json[" + std::to_string(item.position) + "]";
         if (oci_listed_) {
@@ -367,25 +363,9 @@ class Checker {
   void check_docker_image(const DockerItem& e, const std::string& where) {
     ++counts_.manifests;
     const std::string config_where = "config " + e.config;
-    if (!bundle_.contains(e.config)) {
-      problem("blob-missing", config_where, "the Config of " + where + " is not in the archive");
-      return;
-    }
-    const auto size = *bundle_.size(e.config);
-    if (size > kMaxJsonBytes) {
-      problem("json", config_where,
-              "is " + std::to_string(size) + " bytes, more than a JSON document may be");
-      return;
-    }
-    const auto bytes = bundle_.read(e.config, kMaxJsonBytes);
-    const Digest actual = sha256_of(bytes);
-    faults_.hashed(e.config, bytes.size());
-    if (auto named = digest_from_name(e.config); named && *named != actual) {
-      problem("blob-digest", config_where,
-              "the file's bytes hash to " + actual.str() + ", not " + named->str() +
-                  " as its name says");
-    }
-    const auto cj = walk_.parse(bytes, config_where, "json", config_where);
+    const auto bytes = walk_.read_docker_config(e);
+    if (!bytes) return;
+    const auto cj = walk_.parse(*bytes, config_where, "json", config_where);
     if (!cj) return;
     if (!selected(e.names, config_platform(*cj))) return;
     ++selected_;

@@ -71,6 +71,14 @@ class FaultCollector : public FaultPolicy {
   std::set<std::string> counted_;
 };
 
+/// Which of the formats' files a bundle holds: what tells the formats apart.
+struct FormatFiles {
+  bool oci_layout = false;     ///< "oci-layout"
+  bool index = false;          ///< "index.json"
+  bool manifest_json = false;  ///< docker save's "manifest.json"
+  bool repositories = false;   ///< Docker before 1.10 wrote only this
+};
+
 /// An image manifest index.json lists, directly or through nested indexes.
 struct ListedManifest {
   Descriptor descriptor;
@@ -108,6 +116,9 @@ class FormatWalk {
   const Bundle& bundle() const { return bundle_; }
   FaultPolicy& policy() { return policy_; }
 
+  /// Which of the formats' files the bundle holds.
+  FormatFiles files() const;
+
   /// The oci-layout file: present (when index.json is), a JSON object, imageLayoutVersion 1.0.0.
   void read_layout_file();
 
@@ -116,6 +127,10 @@ class FormatWalk {
   /// type (an artifact, a signature) is a media-type fault that does not stop: a reader skips
   /// it, as image-index.md requires, and verify reports what it cannot tell from a mistake.
   void walk_index(const std::function<void(const ListedManifest&)>& on_manifest);
+
+  /// The config file a manifest.json item names: present, at most kMaxJsonBytes, its bytes
+  /// hashing to the digest its name states (when it states one). Hashed, the bytes returned.
+  std::optional<std::vector<std::byte>> read_docker_config(const DockerItem& item);
 
   /// The image manifest `d` names: schemaVersion 2, its own mediaType as its descriptor
   /// says, a config descriptor and a layers array of descriptors.
