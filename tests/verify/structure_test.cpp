@@ -393,3 +393,34 @@ TEST_CASE("the verify fixtures: sound ones pass, each broken one fails its check
     CHECK_PROBLEMS(*open_bundle(testdata(sound)), {}, "");
   }
 }
+
+TEST_CASE("one walk, two policies: what the loader stops at, verify reports, and reads on") {
+  struct Case {
+    std::string name;
+    ImageBuilder builder;
+    std::string loader;  ///< the loader's error, after "mem: "
+    Checks verify;
+  };
+  ImageBuilder schema;
+  schema.edit_manifest = [](json& m) { m["schemaVersion"] = 3; };
+  ImageBuilder size;
+  size.edit_manifest = [](json& m) { m["layers"][1]["size"] = 1025; };
+  ImageBuilder artifact;
+  artifact.edit_index = [](json& i) {
+    i["manifests"].push_back(i["manifests"][0]);
+    i["manifests"][1]["mediaType"] = "application/vnd.example+json";
+  };
+  for (const Case& c :
+       {Case{"schemaVersion 3", schema, "has schemaVersion 3", "json"},
+        Case{"a layer size off by one", size, "bytes but its descriptor says 1025", "blob-size"},
+        Case{"an artifact beside the image", artifact, "", "media-type"}}) {
+    CAPTURE(c.name);
+    const MemoryBundle b = c.builder.build();
+    if (c.loader.empty()) {
+      CHECK(load_image(b, {}).layers.size() == 2);
+    } else {
+      CHECK_THROWS_WITH_AS(load_image(b, {}), doctest::Contains(c.loader.c_str()), Error);
+    }
+    CHECK_PROBLEMS(b, {}, c.verify);
+  }
+}
