@@ -106,21 +106,8 @@ Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
       read(walk.read_config(read(walk.parse(image.raw_config, config_what, "json", config_what)),
                             config_what, config_what));
 
+  walk.check_counts(image.config, image.layers.size(), "manifest");
   const auto& diff_ids = image.config.diff_ids;
-  if (image.layers.size() != diff_ids.size()) {
-    fail(bundle, "the manifest lists " + std::to_string(image.layers.size()) +
-                     " layers but the config has " + std::to_string(diff_ids.size()) + " diff_ids");
-  }
-  if (!image.config.history.empty()) {
-    const auto non_empty = static_cast<std::size_t>(
-        std::count_if(image.config.history.begin(), image.config.history.end(),
-                      [](const HistoryEntry& h) { return !h.empty_layer; }));
-    if (non_empty != image.layers.size()) {
-      fail(bundle, "the config's history has " + std::to_string(non_empty) +
-                       " entries for layers but the image has " +
-                       std::to_string(image.layers.size()) + " layers");
-    }
-  }
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     LayerRef& layer = image.layers[i];
     layer.diff_id = diff_ids[i];

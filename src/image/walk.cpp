@@ -50,6 +50,12 @@ std::string too_large(std::uint64_t size) {
   return "is " + std::to_string(size) + " bytes, more than a JSON document may be";
 }
 
+std::string plural(std::uint64_t n, const std::string& one) {
+  if (n == 1) return "1 " + one;
+  if (one.ends_with('y')) return std::to_string(n) + " " + one.substr(0, one.size() - 1) + "ies";
+  return std::to_string(n) + " " + one + "s";
+}
+
 }  // namespace
 
 std::optional<json> FormatWalk::parse(std::span<const std::byte> bytes, const std::string& where,
@@ -364,6 +370,28 @@ std::optional<Config> FormatWalk::read_config(const json& j, const std::string& 
   if (!ok) return std::nullopt;
   if (!config) policy_.report({"json", where, "is not a valid image config: " + undecodable});
   return config;
+}
+
+void FormatWalk::check_counts(const Config& config, std::size_t layers, const std::string& where) {
+  if (config.diff_ids.size() != layers) {
+    policy_.report({"layer-count", where,
+                    "the manifest lists " + plural(layers, "layer") + " but the config has " +
+                        plural(config.diff_ids.size(), "diff_id"),
+                    "the manifest lists " + std::to_string(layers) + " layers but the config has " +
+                        std::to_string(config.diff_ids.size()) + " diff_ids"});
+  }
+  if (config.history.empty()) return;
+  const auto non_empty =
+      static_cast<std::size_t>(std::count_if(config.history.begin(), config.history.end(),
+                                             [](const HistoryEntry& h) { return !h.empty_layer; }));
+  if (non_empty != layers) {
+    policy_.report({"history", where,
+                    "the history has " + plural(non_empty, "entry") +
+                        " without empty_layer but the image has " + plural(layers, "layer"),
+                    "the config's history has " + std::to_string(non_empty) +
+                        " entries for layers but the image has " + std::to_string(layers) +
+                        " layers"});
+  }
 }
 
 void FormatWalk::walk_index_document(

@@ -172,25 +172,6 @@ class Checker {
     return walk_.read_config(j, where, where);
   }
 
-  /// The counts a config and a manifest must agree on.
-  void check_counts(const Config& config, std::size_t layers, const std::string& where) {
-    if (config.diff_ids.size() != layers) {
-      problem("layer-count", where,
-              "the manifest lists " + plural(layers, "layer") + " but the config has " +
-                  plural(config.diff_ids.size(), "diff_id"));
-    }
-    if (!config.history.empty()) {
-      const auto non_empty = static_cast<std::size_t>(
-          std::count_if(config.history.begin(), config.history.end(),
-                        [](const HistoryEntry& h) { return !h.empty_layer; }));
-      if (non_empty != layers) {
-        problem("history", where,
-                "the history has " + plural(non_empty, "entry") +
-                    " without empty_layer but the image has " + plural(layers, "layer"));
-      }
-    }
-  }
-
   /// A blob only checked to be there with its bytes (an attestation's config and layers).
   void check_blob(const Descriptor& d, const std::string& where) {
     if (walk_.check_present(d, where, "")) {
@@ -244,7 +225,7 @@ class Checker {
           "platform", where,
           "the index says " + d.platform->str() + " but the config says " + cfg->platform().str());
     }
-    if (m->layers_ok) check_counts(*cfg, m->layers.size(), where);
+    if (m->layers_ok) walk_.check_counts(*cfg, m->layers.size(), where);
     for (std::size_t i = 0; i < m->layers.size(); ++i) {
       check_layer(m->layers[i], i, i < cfg->diff_ids.size() ? &cfg->diff_ids[i] : nullptr);
     }
@@ -371,7 +352,7 @@ class Checker {
     ++selected_;
     ++counts_.configs;
     const auto cfg = check_config(*cj, config_where);
-    if (cfg) check_counts(*cfg, e.layers.size(), where);
+    if (cfg) walk_.check_counts(*cfg, e.layers.size(), where);
     for (std::size_t i = 0; i < e.layers.size(); ++i) {
       const std::string& path = e.layers[i];
       const std::string lw = "layer " + std::to_string(i) + " " + path;

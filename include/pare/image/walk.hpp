@@ -142,6 +142,11 @@ class FormatWalk {
   std::optional<Config> read_config(const nlohmann::json& j, const std::string& where,
                                     const std::string& what);
 
+  /// The counts a config and its manifest (or manifest.json item) must agree on: a diff_id
+  /// per layer, and, when the config has history, a non-empty_layer entry per layer (Docker
+  /// only requires "at most"; pare numbers the layers by it).
+  void check_counts(const Config& config, std::size_t layers, const std::string& where);
+
   /// The items of manifest.json, each with a Config path and a Layers array of paths.
   std::vector<DockerItem> docker_items();
 
