@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
+#include <map>
 
 #include "pare/archive/compression.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -17,6 +20,54 @@ std::vector<std::byte> Bundle::read(const std::string& path, std::uint64_t limit
   auto source = open(path);
   return read_all(*source, limit);
 }
+
+namespace {
+
+/// An uncompressed tar file indexed once (member -> offset and size), its members then read
+/// by range. Symlinked and hardlinked members (podman's `<id>/layer.tar -> ../<diffid>.tar`)
+/// are followed inside the archive.
+class TarBundle : public Bundle {
+ public:
+  /// Indexes the tar at `file`; `display` names it in messages. `keep_alive` is held for the
+  /// bundle's lifetime (the temporary file a spooled input lives in).
+  TarBundle(const std::filesystem::path& file, std::string display,
+            std::shared_ptr<void> keep_alive = nullptr);
+  const std::string& describe() const override { return display_; }
+  std::optional<std::uint64_t> size(const std::string& path) const override;
+  std::unique_ptr<ByteSource> open(const std::string& path) const override;
+
+ private:
+  enum class MemberType { kFile, kDir, kSymlink, kHardlink };
+  struct Member {
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+    MemberType type = MemberType::kFile;
+    std::string link;  ///< normalized target path of a symlink or hardlink
+  };
+  const Member* find_file(const std::string& path) const;
+
+  std::string display_;
+  std::shared_ptr<void> keep_alive_;
+  std::shared_ptr<const UniqueFd> fd_;
+  std::map<std::string, Member, std::less<>> members_;
+};
+
+/// An OCI image layout folder. Paths never leave the folder: ".." and absolute paths are
+/// refused, and only regular files are opened.
+class DirBundle : public Bundle {
+ public:
+  DirBundle(std::filesystem::path root, std::string display)
+      : root_(std::move(root)), display_(std::move(display)) {}
+  BundleKind kind() const override { return BundleKind::kFolder; }
+  const std::string& describe() const override { return display_; }
+  std::optional<std::uint64_t> size(const std::string& path) const override;
+  std::unique_ptr<ByteSource> open(const std::string& path) const override;
+
+ private:
+  std::optional<std::filesystem::path> confined(const std::string& path) const;
+  std::filesystem::path root_;
+  std::string display_;
+};
 
 TarBundle::TarBundle(const std::filesystem::path& file, std::string display,
                      std::shared_ptr<void> keep_alive)
@@ -35,17 +86,17 @@ TarBundle::TarBundle(const std::filesystem::path& file, std::string display,
     m.size = entry.size;
     switch (entry.type) {
       case EntryType::kFile:
-        m.kind = 'f';
+        m.type = MemberType::kFile;
         break;
       case EntryType::kDir:
-        m.kind = 'd';
+        m.type = MemberType::kDir;
         break;
       case EntryType::kSymlink:
-        m.kind = 'l';
+        m.type = MemberType::kSymlink;
         m.link = clamp_path(join_path(parent_path(*path), entry.link_target));
         break;
       case EntryType::kHardlink:
-        m.kind = 'h';
+        m.type = MemberType::kHardlink;
         m.link = clamp_path(entry.link_target);
         break;
       default:
@@ -63,8 +114,8 @@ const TarBundle::Member* TarBundle::find_file(const std::string& path) const {
     auto it = members_.find(current);
     if (it == members_.end()) return nullptr;
     const Member& m = it->second;
-    if (m.kind == 'f') return &m;
-    if (m.kind == 'd') return nullptr;
+    if (m.type == MemberType::kFile) return &m;
+    if (m.type == MemberType::kDir) return nullptr;
     current = m.link;
   }
   return nullptr;
@@ -104,8 +155,6 @@ std::unique_ptr<ByteSource> DirBundle::open(const std::string& path) const {
   return std::make_unique<FileRangeSource>(fd, 0, static_cast<std::uint64_t>(st.st_size),
                                            display_ + "/" + path);
 }
-
-namespace {
 
 std::array<std::byte, 512> read_head(int fd, std::size_t* got) {
   std::array<std::byte, 512> head{};

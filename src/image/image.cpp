@@ -4,12 +4,12 @@
 #include <set>
 
 #include "pare/digest/sha256.hpp"
+#include "pare/image/limits.hpp"
 #include "pare/image/media_types.hpp"
+#include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
-
-using nlohmann::json;
 
 std::string_view to_string(ImageFormat format) {
   switch (format) {
@@ -27,61 +27,8 @@ std::string_view to_string(ImageFormat format) {
 
 namespace {
 
-constexpr std::uint64_t kMaxJsonBytes = 16U << 20U;
-constexpr int kMaxIndexDepth = 8;
-
 [[noreturn]] void fail(const Bundle& bundle, const std::string& what, std::string hint = {}) {
   throw Error::bad_input(bundle.describe(), what, std::move(hint));
-}
-
-json parse_json(const Bundle& bundle, const std::string& what, std::span<const std::byte> bytes) {
-  try {
-    return json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& e) {
-    fail(bundle, what + " is not valid JSON (" + e.what() + ")");
-  }
-}
-
-/// Maps the model's JSON errors to one line naming what was being read.
-template <typename T>
-T decode(const Bundle& bundle, const std::string& what, const json& j) {
-  try {
-    return j.get<T>();
-  } catch (const json::exception& e) {
-    std::string msg = e.what();
-    if (auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);
-    fail(bundle, what + " is malformed: " + msg);
-  }
-}
-
-std::string blob_path(const Digest& d) {
-  return "blobs/sha256/" + d.hex();
-}
-
-/// Reads a blob named by a descriptor, checking its size and digest.
-std::vector<std::byte> read_blob(const Bundle& bundle, const Descriptor& d,
-                                 const std::string& what) {
-  const std::string path = blob_path(d.digest);
-  const auto size = bundle.size(path);
-  if (!size) fail(bundle, what + " blob " + d.digest.str() + " is missing");
-  if (*size != static_cast<std::uint64_t>(d.size)) {
-    fail(bundle, what + " blob " + d.digest.str() + " is " + std::to_string(*size) +
-                     " bytes but its descriptor says " + std::to_string(d.size));
-  }
-  if (*size > kMaxJsonBytes) fail(bundle, what + " blob " + d.digest.str() + " is too large");
-  auto bytes = bundle.read(path, kMaxJsonBytes);
-  const Digest actual = sha256_of(bytes);
-  if (actual != d.digest) {
-    fail(bundle,
-         what + " blob digest mismatch: expected " + d.digest.str() + ", got " + actual.str());
-  }
-  return bytes;
-}
-
-bool is_attestation(const Descriptor& d) {
-  if (d.platform && d.platform->is_unknown()) return true;
-  auto it = d.annotations.find("vnd.docker.reference.type");
-  return it != d.annotations.end() && it->second == "attestation-manifest";
 }
 
 /// One image an input holds, before it is chosen.
@@ -89,7 +36,7 @@ struct Candidate {
   std::vector<std::string> names;
   std::optional<Platform> platform;
   std::optional<Descriptor> manifest;  ///< OCI inputs
-  json docker_entry;                   ///< docker-save inputs: the manifest.json item
+  DockerItem docker_item;              ///< docker-save inputs
 };
 
 /// "docker.io/library/app:1" -> "app:1"; "localhost/app:1" -> "app:1"; a name without a tag
@@ -114,98 +61,27 @@ bool name_matches(const Candidate& c, const std::string& wanted) {
   return image_name_matches(c.names, wanted);
 }
 
-void collect_oci(const Bundle& bundle, const Descriptor& d, const std::vector<std::string>& names,
-                 int depth, std::vector<Candidate>& out) {
-  if (media_type::is_index(d.media_type)) {
-    if (depth >= kMaxIndexDepth) fail(bundle, "indexes nest deeper than " + std::to_string(depth));
-    const auto bytes = read_blob(bundle, d, "index");
-    const auto index = decode<Index>(bundle, "index " + d.digest.str(),
-                                     parse_json(bundle, "index " + d.digest.str(), bytes));
-    for (const auto& child : index.manifests) collect_oci(bundle, child, names, depth + 1, out);
-  } else if (media_type::is_manifest(d.media_type) || d.media_type.empty()) {
-    if (is_attestation(d)) return;
-    out.push_back(Candidate{names, d.platform, d, {}});
-  }
-  // Any other media type (artifacts, signatures) is skipped, as image-index.md requires.
-}
-
-std::vector<Candidate> oci_candidates(const Bundle& bundle) {
-  const auto layout = parse_json(bundle, "oci-layout", bundle.read("oci-layout", kMaxJsonBytes));
-  const std::string version = layout.is_object() && layout.contains("imageLayoutVersion") &&
-                                      layout["imageLayoutVersion"].is_string()
-                                  ? layout["imageLayoutVersion"].get<std::string>()
-                                  : "";
-  if (version != "1.0.0") {
-    fail(bundle, "oci-layout has imageLayoutVersion \"" + version + R"(", expected "1.0.0")");
-  }
-  if (!bundle.contains("index.json")) fail(bundle, "an OCI layout without index.json");
-  const auto index =
-      decode<Index>(bundle, "index.json",
-                    parse_json(bundle, "index.json", bundle.read("index.json", kMaxJsonBytes)));
-  std::vector<Candidate> out;
-  for (const auto& d : index.manifests) {
-    std::vector<std::string> names;
-    // Docker and containerd put the full name in io.containerd.image.name and only the tag in
-    // ref.name; podman puts the full name in ref.name.
-    for (const char* key : {"io.containerd.image.name", "org.opencontainers.image.ref.name"}) {
-      if (auto it = d.annotations.find(key); it != d.annotations.end() && names.empty()) {
-        names.push_back(it->second);
-      }
-    }
-    collect_oci(bundle, d, names, 0, out);
-  }
-  return out;
-}
-
-std::vector<Candidate> docker_candidates(const Bundle& bundle) {
-  const auto manifest =
-      parse_json(bundle, "manifest.json", bundle.read("manifest.json", kMaxJsonBytes));
-  if (!manifest.is_array()) {
-    fail(bundle, "manifest.json is not a docker-save manifest (expected a JSON array, got " +
-                     std::string(manifest.type_name()) + ")");
-  }
-  std::vector<Candidate> out;
-  for (const auto& entry : manifest) {
-    if (!entry.is_object() || !entry.contains("Config") || !entry["Config"].is_string() ||
-        !entry.contains("Layers") || !entry["Layers"].is_array()) {
-      fail(bundle, "manifest.json has an entry without Config and Layers");
-    }
-    Candidate c;
-    if (auto it = entry.find("RepoTags"); it != entry.end() && it->is_array()) {
-      for (const auto& tag : *it) {
-        if (tag.is_string()) c.names.push_back(tag.get<std::string>());
-      }
-    }
-    c.docker_entry = entry;
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-/// A config blob, parsed and checked to be an image config.
-Config decode_config(const Bundle& bundle, const std::string& what,
-                     std::span<const std::byte> bytes) {
-  const json j = parse_json(bundle, what, bytes);
-  if (!j.is_object() || !j.contains("rootfs")) {
-    fail(bundle, what + " is not an image config (no rootfs)");
-  }
-  return decode<Config>(bundle, what, j);
+/// What the walk read; with StopAtFirstFault it returns nothing only after it threw.
+template <typename T>
+const T& read(const std::optional<T>& value) {
+  if (!value) throw std::logic_error("the walk read on past a fault that stops");
+  return *value;
 }
 
 /// Fills in the image a candidate names: manifest, config and layers.
-Image resolve(const Bundle& bundle, const Candidate& c, ImageFormat format) {
+Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
+  const Bundle& bundle = walk.bundle();
   Image image;
   image.format = format;
   image.names = c.names;
   if (c.manifest) {
     image.manifest = c.manifest;
-    const auto bytes = read_blob(bundle, *c.manifest, "manifest");
-    const std::string what = "manifest " + c.manifest->digest.str();
-    const auto manifest = decode<Manifest>(bundle, what, parse_json(bundle, what, bytes));
-    if (manifest.schema_version != 2)
-      fail(bundle, what + " has schemaVersion " + std::to_string(manifest.schema_version));
-    image.raw_config = read_blob(bundle, manifest.config, "config");
-    image.config_digest = manifest.config.digest;
+    const std::string where = "manifest " + short_name(c.manifest->digest);
+    const auto manifest = read(walk.read_manifest(*c.manifest, where));
+    const Descriptor& config = read(manifest.config);
+    image.raw_config =
+        read(walk.read_blob(config, "config " + short_name(config.digest), "config"));
+    image.config_digest = config.digest;
     for (const auto& layer : manifest.layers) {
       LayerRef ref;
       ref.path = blob_path(layer.digest);
@@ -215,40 +91,23 @@ Image resolve(const Bundle& bundle, const Candidate& c, ImageFormat format) {
       image.layers.push_back(std::move(ref));
     }
   } else {
-    const json& entry = c.docker_entry;
-    const auto config_path = entry["Config"].get<std::string>();
-    if (!bundle.contains(config_path)) fail(bundle, "config " + config_path + " is missing");
-    image.raw_config = bundle.read(config_path, kMaxJsonBytes);
+    const DockerItem& item = c.docker_item;
+    image.raw_config = read(walk.read_docker_config(item));
     image.config_digest = sha256_of(image.raw_config);
-    if (auto named = digest_from_name(config_path); named && *named != image.config_digest) {
-      fail(bundle, "config " + config_path + " digest mismatch: expected " + named->str() +
-                       ", got " + image.config_digest.str());
-    }
-    for (const auto& layer : entry["Layers"]) {
-      if (!layer.is_string()) fail(bundle, "manifest.json lists a layer that is not a path");
+    for (const auto& path : item.layers) {
       LayerRef ref;
-      ref.path = layer.get<std::string>();
+      ref.path = path;
       ref.digest = digest_from_name(ref.path);
       image.layers.push_back(std::move(ref));
     }
   }
-  image.config = decode_config(bundle, "config " + image.config_digest.str(), image.raw_config);
+  const std::string config_what = "config " + image.config_digest.str();
+  image.config =
+      read(walk.read_config(read(walk.parse(image.raw_config, config_what, "json", config_what)),
+                            config_what, config_what));
 
+  walk.check_counts(image.config, image.layers.size(), "manifest");
   const auto& diff_ids = image.config.diff_ids;
-  if (image.layers.size() != diff_ids.size()) {
-    fail(bundle, "the manifest lists " + std::to_string(image.layers.size()) +
-                     " layers but the config has " + std::to_string(diff_ids.size()) + " diff_ids");
-  }
-  if (!image.config.history.empty()) {
-    const auto non_empty = static_cast<std::size_t>(
-        std::count_if(image.config.history.begin(), image.config.history.end(),
-                      [](const HistoryEntry& h) { return !h.empty_layer; }));
-    if (non_empty != image.layers.size()) {
-      fail(bundle, "the config's history has " + std::to_string(non_empty) +
-                       " entries for layers but the image has " +
-                       std::to_string(image.layers.size()) + " layers");
-    }
-  }
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     LayerRef& layer = image.layers[i];
     layer.diff_id = diff_ids[i];
@@ -285,6 +144,23 @@ std::string list_platforms(const std::vector<Candidate>& cs) {
 
 }  // namespace
 
+std::string blob_path(const Digest& d) {
+  return "blobs/sha256/" + d.hex();
+}
+
+bool is_attestation(const Descriptor& d) {
+  if (d.platform && d.platform->is_unknown()) return true;
+  auto it = d.annotations.find("vnd.docker.reference.type");
+  return it != d.annotations.end() && it->second == "attestation-manifest";
+}
+
+std::optional<std::string> image_name(const Descriptor& d) {
+  for (const char* key : {"io.containerd.image.name", "org.opencontainers.image.ref.name"}) {
+    if (auto it = d.annotations.find(key); it != d.annotations.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
 std::optional<Digest> digest_from_name(std::string_view path) {
   std::string_view base = path.substr(path.rfind('/') + 1);
   if (base.starts_with("sha256:")) base.remove_prefix(7);
@@ -311,28 +187,38 @@ struct Candidates {
 };
 
 /// Every image the bundle holds that the selector's name picks, each with its platform.
-Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
+Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
+  const Bundle& bundle = walk.bundle();
   ImageFormat format;
   std::vector<Candidate> candidates;
-  if (bundle.contains("oci-layout")) {
-    candidates = oci_candidates(bundle);
+  const FormatFiles files = walk.files();
+  if (files.oci_layout) {
+    walk.read_layout_file();
+    walk.walk_index([&](const ListedManifest& m) {
+      if (!m.attestation)
+        candidates.push_back(Candidate{m.names, m.descriptor.platform, m.descriptor, {}});
+    });
   }
   if (!candidates.empty()) {
-    if (dynamic_cast<const DirBundle*>(&bundle) != nullptr) {
+    if (bundle.kind() == BundleKind::kFolder) {
       format = ImageFormat::kOciLayout;
     } else {
-      format =
-          bundle.contains("manifest.json") ? ImageFormat::kDockerSaveOci : ImageFormat::kOciArchive;
+      format = files.manifest_json ? ImageFormat::kDockerSaveOci : ImageFormat::kOciArchive;
     }
-  } else if (bundle.contains("manifest.json")) {
+  } else if (files.manifest_json) {
     // Also Docker 25.0.0-25.0.2 saves by image ID: an index.json with no manifests.
-    candidates = docker_candidates(bundle);
+    for (auto& item : walk.docker_items()) {
+      Candidate c;
+      c.names = item.names;
+      c.docker_item = std::move(item);
+      candidates.push_back(std::move(c));
+    }
     format = ImageFormat::kDockerSave;
-  } else if (bundle.contains("repositories")) {
+  } else if (files.repositories) {
     fail(bundle, "a docker save without manifest.json (Docker before 1.10) is not supported");
-  } else if (bundle.contains("oci-layout")) {
+  } else if (files.oci_layout) {
     fail(bundle, "holds no image: its index.json lists no manifests");
-  } else if (bundle.contains("index.json")) {
+  } else if (files.index) {
     fail(bundle, "an OCI layout without its oci-layout file");
   } else {
     fail(bundle, "not an image: no manifest.json, index.json or oci-layout in it",
@@ -355,7 +241,7 @@ Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
   // A candidate whose descriptor states no platform (docker-save, podman's oci-archive) takes
   // it from its config.
   for (auto& c : candidates) {
-    if (!c.platform) c.platform = resolve(bundle, c, format).platform();
+    if (!c.platform) c.platform = resolve(walk, c, format).platform();
   }
   return {format, std::move(candidates)};
 }
@@ -363,8 +249,10 @@ Candidates gather(const Bundle& bundle, const ImageSelector& selector) {
 }  // namespace
 
 std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector) {
+  StopAtFirstFault policy(bundle);
+  FormatWalk walk(bundle, policy);
   std::vector<Platform> out;
-  for (const auto& c : gather(bundle, selector).list) {
+  for (const auto& c : gather(walk, selector).list) {
     if (std::none_of(out.begin(), out.end(),
                      [&](const Platform& p) { return p.str() == c.platform->str(); })) {
       out.push_back(*c.platform);
@@ -376,11 +264,13 @@ std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& 
 }
 
 std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector) {
-  auto [format, candidates] = gather(bundle, selector);
+  StopAtFirstFault policy(bundle);
+  FormatWalk walk(bundle, policy);
+  auto [format, candidates] = gather(walk, selector);
   std::vector<Image> out;
   for (const auto& c : candidates) {
     if (!selector.platform || c.platform->matches(*selector.platform)) {
-      out.push_back(resolve(bundle, c, format));
+      out.push_back(resolve(walk, c, format));
     }
   }
   if (out.empty() && selector.platform) {
@@ -391,7 +281,9 @@ std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& select
 }
 
 Image load_image(const Bundle& bundle, const ImageSelector& selector) {
-  auto [format, candidates] = gather(bundle, selector);
+  StopAtFirstFault policy(bundle);
+  FormatWalk walk(bundle, policy);
+  auto [format, candidates] = gather(walk, selector);
   if (selector.platform) {
     std::vector<Candidate> matching;
     for (auto& c : candidates) {
@@ -415,7 +307,7 @@ Image load_image(const Bundle& bundle, const ImageSelector& selector) {
                            " images: " + list_names(candidates),
                        "choose one with --image NAME:TAG");
   }
-  return resolve(bundle, candidates.front(), format);
+  return resolve(walk, candidates.front(), format);
 }
 
 }  // namespace pare

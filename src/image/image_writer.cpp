@@ -11,6 +11,7 @@
 
 #include "pare/archive/tar_writer.hpp"
 #include "pare/digest/sha256.hpp"
+#include "pare/image/image.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
@@ -192,12 +193,11 @@ std::vector<Digest> write_image_archive(const std::filesystem::path& out,
     if (i == 0) {
       // Docker's field order (image/tarexport), for readers that compare text.
       nlohmann::ordered_json item;
-      item["Config"] = "blobs/sha256/" + manifest.config.digest.hex();
+      item["Config"] = blob_path(manifest.config.digest);
       item["RepoTags"] = nlohmann::ordered_json::array();
       for (const auto& n : names) item["RepoTags"].push_back(n.repo_tag);
       item["Layers"] = nlohmann::ordered_json::array();
-      for (const auto& l : manifest.layers)
-        item["Layers"].push_back("blobs/sha256/" + l.digest.hex());
+      for (const auto& l : manifest.layers) item["Layers"].push_back(blob_path(l.digest));
       docker_manifest = nlohmann::ordered_json::array({item});
     }
   }

@@ -20,43 +20,106 @@ class NamedSource : public ByteSource {
   std::string name_;
 };
 
+/// Remembers whether a read below it failed, so a fault of the stream (corrupt compression,
+/// the limit) is told apart from one of the tar parser above it.
+class WatchedSource : public ByteSource {
+ public:
+  explicit WatchedSource(ByteSource& inner) : inner_(inner) {}
+  std::size_t read(std::span<std::byte> buf) override {
+    try {
+      return inner_.read(buf);
+    } catch (const Error&) {
+      failed_ = true;
+      throw;
+    }
+  }
+  std::string name() const override { return inner_.name(); }
+  bool failed() const { return failed_; }
+
+ private:
+  ByteSource& inner_;
+  bool failed_ = false;
+};
+
+/// "img.tar: blobs/sha256/ab..: cannot decompress: ..." -> "cannot decompress: ...": a
+/// collected fault names its layer itself.
+std::string without_prefix(std::string message, const std::string& name) {
+  const std::string prefix = name + ": ";
+  if (message.starts_with(prefix)) message.erase(0, prefix.size());
+  return message;
+}
+
 }  // namespace
 
+LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const LayerVisitor& visit,
+                       bool collect) {
+  LayerScan scan;
+  LayerStats& stats = scan.stats;
+  const std::string name = stored.name();
+  HashingSource stored_hash(stored);
+  std::unique_ptr<ByteSource> plain;
+  std::optional<LimitedSource> limited;
+  std::optional<HashingSource> plain_hash;
+  std::optional<WatchedSource> watched;
+  try {
+    plain = open_decompressed(stored_hash, &stats.compression);
+    limited.emplace(*plain, limits.max_uncompressed_bytes, "the uncompressed layer");
+    plain_hash.emplace(*limited);
+    watched.emplace(*plain_hash);
+    try {
+      TarReader reader(*watched);
+      TarEntry entry;
+      while (reader.next(entry)) {
+        if (++stats.entries > limits.max_entries) {
+          const std::string what =
+              "has more than " + std::to_string(limits.max_entries) + " entries";
+          if (!collect) throw Error::bad_input(name, what);
+          scan.fault_check = "layer-limit";
+          scan.fault = what;
+          break;
+        }
+        visit(entry, reader);
+      }
+    } catch (const Error& e) {
+      if (!collect || watched->failed() || e.code() == ExitCode::kSystem) throw;
+      // The stream inflates but holds no valid tar: its diff_id can still be computed.
+      scan.fault_check = "layer-tar";
+      scan.fault = "is not a valid tar: " + without_prefix(e.what(), name);
+    }
+    // Past the entry limit, the rest may be a bomb: no diff_id rather than inflating it.
+    if (scan.fault_check != "layer-limit") scan.diff_id = plain_hash->finish();
+    stats.uncompressed_size = plain_hash->count();
+  } catch (const Error& e) {
+    if (!collect || e.code() == ExitCode::kSystem) throw;
+    const bool over_limit = limited && limited->count() > limits.max_uncompressed_bytes;
+    scan.diff_id.reset();
+    scan.fault_check = over_limit ? "layer-limit" : "diff-id";
+    scan.fault =
+        over_limit
+            ? "the layer inflates past " + std::to_string(limits.max_uncompressed_bytes) + " bytes"
+            : "the layer cannot be read to its end: " + without_prefix(e.what(), name);
+  }
+  stats.digest = stored_hash.finish();
+  stats.compressed_size = stored_hash.count();
+  return scan;
+}
+
 LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t index,
-                      const LayerLimits& limits,
-                      const std::function<void(const TarEntry&, TarReader&)>& visit) {
+                      const LayerLimits& limits, const LayerVisitor& visit) {
   const LayerRef& layer = image.layers.at(index);
   const std::string what = "layer " + std::to_string(index) + " (" +
                            (layer.digest ? layer.digest->str() : layer.path) + ")";
   NamedSource stored(bundle.open(layer.path), bundle.describe() + ": " + what);
-  HashingSource stored_hash(stored);
-  LayerStats stats;
-  auto plain = open_decompressed(stored_hash, &stats.compression);
-  LimitedSource limited(*plain, limits.max_uncompressed_bytes, "the uncompressed layer");
-  HashingSource plain_hash(limited);
-  {
-    TarReader reader(plain_hash);
-    TarEntry entry;
-    while (reader.next(entry)) {
-      if (++stats.entries > limits.max_entries) {
-        throw Error::bad_input(stored.name(),
-                               "has more than " + std::to_string(limits.max_entries) + " entries");
-      }
-      visit(entry, reader);
-    }
-  }
-  const Digest diff_id = plain_hash.finish();
-  stats.uncompressed_size = plain_hash.count();
-  stats.digest = stored_hash.finish();
-  stats.compressed_size = stored_hash.count();
+  const LayerScan scan = stream_layer(stored, limits, visit, /*collect=*/false);
+  const LayerStats& stats = scan.stats;
   if (layer.digest && stats.digest != *layer.digest) {
     throw Error::bad_input(stored.name(), "digest mismatch: expected " + layer.digest->str() +
                                               ", got " + stats.digest.str());
   }
-  if (diff_id != layer.diff_id) {
+  if (*scan.diff_id != layer.diff_id) {
     throw Error::bad_input(stored.name(),
                            "diff_id mismatch: the config says " + layer.diff_id.str() +
-                               ", the uncompressed layer hashes to " + diff_id.str());
+                               ", the uncompressed layer hashes to " + scan.diff_id->str());
   }
   return stats;
 }

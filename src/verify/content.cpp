@@ -1,10 +1,9 @@
 #include "pare/verify/content.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "pare/deps/resolver.hpp"
-#include "pare/image/media_types.hpp"
+#include "pare/image/walk.hpp"
 #include "pare/rules/user.hpp"
 #include "pare/util/error.hpp"
 
@@ -79,16 +78,12 @@ LambdaFacts lambda_facts(const Bundle& bundle, const Image& image, const ImageTr
   } catch (const Error&) {
     f.images = list_platforms(bundle, {}).size();
   }
-  if (bundle.contains("index.json")) {
-    try {
-      const auto bytes = bundle.read("index.json", 1U << 20U);
-      const auto index = nlohmann::json::parse(bytes.begin(), bytes.end());
-      for (const auto& d : index.value("manifests", nlohmann::json::array())) {
-        if (media_type::is_index(d.value("mediaType", ""))) f.index = true;
-      }
-    } catch (const nlohmann::json::exception&) {
-      // The structure checks report a malformed index.json.
-    }
+  {
+    // The image walk reads index.json; its faults are the structure checks' to report.
+    FaultCollector ignored;
+    FormatWalk walk(bundle, ignored);
+    walk.walk_index([](const ListedManifest&) {});
+    f.index = walk.indexes() > 1;  // index.json lists an index
   }
   for (const auto& layer : image.layers) {
     if (!layer.media_type.empty()) f.layer_media_types.push_back(layer.media_type);

@@ -80,3 +80,22 @@ TEST_CASE("choosing among platforms and images") {
   second.name = "app:2";
   CHECK(load_image(*two, second).layers.size() == 1);
 }
+
+TEST_CASE("a bundle states how its files are kept, and the image format follows from it") {
+  struct Case {
+    const char* file;
+    BundleKind kind;
+    ImageFormat format;
+  };
+  for (const Case c :
+       {Case{"churn-oci-gzip", BundleKind::kFolder, ImageFormat::kOciLayout},
+        Case{"churn-oci-gzip.tar", BundleKind::kArchive, ImageFormat::kOciArchive},
+        Case{"churn-docker25.tar", BundleKind::kArchive, ImageFormat::kDockerSaveOci},
+        Case{"churn-docker-legacy.tar", BundleKind::kArchive, ImageFormat::kDockerSave},
+        Case{"churn-docker-legacy.tar.gz", BundleKind::kArchive, ImageFormat::kDockerSave}}) {
+    CAPTURE(c.file);
+    const auto bundle = open_bundle(testdata(c.file));
+    CHECK(bundle->kind() == c.kind);
+    CHECK(load_image(*bundle, {}).format == c.format);
+  }
+}

@@ -119,11 +119,14 @@ struct ImageBuilder {
   }
 };
 
-/// The failed checks' ids, joined: "blob-digest,diff-id" (doctest prints strings, not
-/// vectors); `lines` gets the problems as verify prints them, for a failing test to show.
+/// verify_structure over every image of the bundle: the failed checks' ids, joined:
+/// "blob-digest,diff-id" (doctest prints strings, not vectors); `lines` gets the problems as verify
+/// prints them, for a failing test to show.
 std::string checks_of(const Bundle& b, const LayerLimits& limits, std::string& lines) {
   std::string out;
-  for (const auto& p : check_structure(b, limits)) {
+  StructureOptions options;
+  options.limits = limits;
+  for (const auto& p : verify_structure(b, options).problems) {
     CHECK(p.message.find('\n') == std::string::npos);
     out += (out.empty() ? "" : ",") + p.check;
     lines += "\n  FAIL " + p.check + ": " + p.where + ": " + p.message;
@@ -142,22 +145,6 @@ std::string checks_of(const Bundle& b, const LayerLimits& limits, std::string& l
 using Checks = std::string;
 
 }  // namespace
-
-TEST_CASE("RFC 3339 times as Go's time.RFC3339 reads them") {
-  for (const std::string ok : {"2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123456789Z",
-                               "2024-02-29T23:59:59+01:00", "1970-01-01T00:00:00-08:00"}) {
-    CAPTURE(ok);
-    CHECK(is_rfc3339(ok));
-  }
-  for (const std::string bad :
-       {"", "yesterday", "2024-01-02 03:04:05", "2024-01-02T03:04:05", "2024-01-02t03:04:05Z",
-        "2024-01-02T03:04:05z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
-        "2024-01-02T24:00:00Z", "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05+0100",
-        "2024-01-02T03:04:05+01:00x", "2024-1-02T03:04:05Z"}) {
-    CAPTURE(bad);
-    CHECK_FALSE(is_rfc3339(bad));
-  }
-}
 
 TEST_CASE("a sound image has no problems; the counts say what was read") {
   const MemoryBundle b = ImageBuilder{}.build();
@@ -404,5 +391,36 @@ TEST_CASE("the verify fixtures: sound ones pass, each broken one fails its check
         "churn-oci-zstd.tar", "multi.tar", "two-images.tar"}) {
     CAPTURE(sound);
     CHECK_PROBLEMS(*open_bundle(testdata(sound)), {}, "");
+  }
+}
+
+TEST_CASE("one walk, two policies: what the loader stops at, verify reports, and reads on") {
+  struct Case {
+    std::string name;
+    ImageBuilder builder;
+    std::string loader;  ///< the loader's error, after "mem: "
+    Checks verify;
+  };
+  ImageBuilder schema;
+  schema.edit_manifest = [](json& m) { m["schemaVersion"] = 3; };
+  ImageBuilder size;
+  size.edit_manifest = [](json& m) { m["layers"][1]["size"] = 1025; };
+  ImageBuilder artifact;
+  artifact.edit_index = [](json& i) {
+    i["manifests"].push_back(i["manifests"][0]);
+    i["manifests"][1]["mediaType"] = "application/vnd.example+json";
+  };
+  for (const Case& c :
+       {Case{"schemaVersion 3", schema, "has schemaVersion 3", "json"},
+        Case{"a layer size off by one", size, "bytes but its descriptor says 1025", "blob-size"},
+        Case{"an artifact beside the image", artifact, "", "media-type"}}) {
+    CAPTURE(c.name);
+    const MemoryBundle b = c.builder.build();
+    if (c.loader.empty()) {
+      CHECK(load_image(b, {}).layers.size() == 2);
+    } else {
+      CHECK_THROWS_WITH_AS(load_image(b, {}), doctest::Contains(c.loader.c_str()), Error);
+    }
+    CHECK_PROBLEMS(b, {}, c.verify);
   }
 }

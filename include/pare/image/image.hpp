@@ -68,6 +68,20 @@ std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& 
 /// them: docker.io/library/, docker.io/ and localhost/ prefixes ignored, a missing tag is latest.
 bool image_name_matches(const std::vector<std::string>& names, const std::string& wanted);
 
+/// Where a layout keeps the blob of digest `d`: "blobs/sha256/<hex>".
+std::string blob_path(const Digest& d);
+
+/// True for a buildkit attestation manifest (provenance, SBOM): its platform is unknown/unknown
+/// or it is annotated vnd.docker.reference.type=attestation-manifest. It holds in-toto JSON, not
+/// an image: readers skip it, the structure checks give it the blob checks only.
+bool is_attestation(const Descriptor& d);
+
+/// The name of the image index.json's descriptor `d` lists, or nullopt: its
+/// io.containerd.image.name, else its org.opencontainers.image.ref.name. Docker and containerd
+/// put the full name in the first and only the tag in the second, which names no image;
+/// podman puts the full name in the second.
+std::optional<std::string> image_name(const Descriptor& d);
+
 /// The digest a member's name states: "<hex>.json", "<hex>.tar.gz", "sha256:<hex>",
 /// "blobs/sha256/<hex>". Producers name these files by the digest of their bytes, so the name
 /// is a checkable claim; nullopt when the name states none ("<v1id>/layer.tar").

@@ -2,19 +2,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "pare/archive/compression.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
+#include "pare/image/limits.hpp"
 
 namespace pare {
-
-/// Bounds on what one layer may expand to: the guard against decompression bombs.
-struct LayerLimits {
-  std::uint64_t max_uncompressed_bytes = 64ULL << 30U;  ///< 64 GiB
-  std::uint64_t max_entries = 5'000'000;
-};
 
 /// What reading a layer measured.
 struct LayerStats {
@@ -25,13 +22,33 @@ struct LayerStats {
   Digest digest;  ///< of the stored bytes
 };
 
-/// Streams layer `index` of `image` once: hashes the stored bytes (digest), inflates them
-/// (gzip, zstd or none, detected from the bytes), hashes the plain stream (diff_id) and parses
-/// its tar, calling `visit` for every member (it may read the member's data from the reader).
-/// Throws Error (exit 3) naming the layer on a digest, size or diff_id mismatch, a corrupt or
-/// truncated stream, or a limit passed.
+/// Called for every member of a layer's tar; it may read the member's data from the reader.
+using LayerVisitor = std::function<void(const TarEntry&, TarReader&)>;
+
+/// A layer's stored bytes streamed once, every fault kept as a value: what a reader that
+/// collects faults needs.
+struct LayerScan {
+  LayerStats stats;
+  /// Of the tar stream; nullopt when the stream could not be read to its end (corrupt
+  /// compression, a limit passed).
+  std::optional<Digest> diff_id;
+  std::string fault_check;  ///< "layer-tar", "layer-limit" or "diff-id"; empty when sound
+  std::string fault;        ///< what went wrong, without the stream's name
+};
+
+/// The one layer pipeline: hashes the stored bytes (digest), inflates them (gzip, zstd or
+/// none, detected from the bytes), counts them against the limits, hashes the plain stream
+/// (diff_id) and parses its tar, calling `visit` for every member. After the tar's end the rest
+/// of both streams is drained, so padding counts in the hashes. With `collect` false the first
+/// fault throws Error (exit 3, naming `stored`); with `collect` true a fault of the bytes is
+/// kept in the result instead, and only I/O errors (exit 4) throw.
+LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const LayerVisitor& visit,
+                       bool collect);
+
+/// Streams layer `index` of `image` once (stream_layer, stopping at the first fault) and checks
+/// the digest and diff_id the image states. Throws Error (exit 3) naming the layer on a
+/// digest, size or diff_id mismatch, a corrupt or truncated stream, or a limit passed.
 LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t index,
-                      const LayerLimits& limits,
-                      const std::function<void(const TarEntry&, TarReader&)>& visit);
+                      const LayerLimits& limits, const LayerVisitor& visit);
 
 }  // namespace pare

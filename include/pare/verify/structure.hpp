@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "pare/archive/compression.hpp"
@@ -58,12 +57,5 @@ struct StructureReport {
 /// manifest.json: exit 3), when the selector picks nothing (exit 3), or on an I/O error reading
 /// it (exit 4); everything the image states wrongly is a Problem.
 StructureReport verify_structure(const Bundle& bundle, const StructureOptions& options);
-
-/// verify_structure over every image of the bundle, problems only.
-std::vector<Problem> check_structure(const Bundle& bundle, const LayerLimits& limits);
-
-/// True for an RFC 3339 date-time with a zone, as Go's time.RFC3339 parses it (what Docker
-/// decodes `created` with): "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123+01:00".
-bool is_rfc3339(std::string_view s);
 
 }  // namespace pare
