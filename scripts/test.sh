@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds build/ (RelWithDebInfo), lints, builds
 # build-release/ (Release: -O3 inlines more, so GCC warns about other things), then CTest (unit
-# and end-to-end tests, and the lint script's own test).
+# and end-to-end tests, and the lint script's own test), then the Release unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -16,3 +16,5 @@ cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j"$(nproc)"
 step "running the tests (ctest in build/)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+step "running the unit tests of the Release build (on build/'s fixtures)"
+PARE_BUILD_DIR="$PWD/build" build-release/tests/pare_unit_tests
