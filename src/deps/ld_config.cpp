@@ -94,7 +94,7 @@ void read_conf(const ImageTree& tree, const std::string& path, int depth,
   const auto bytes = tree.read(*r.node);
   if (!bytes) return;
   std::istringstream in(to_string(*bytes));
-  const std::string here = "/" + parent_path(r.path);
+  const std::string here = std::string("/").append(parent_path(r.path));
   for (std::string line; std::getline(in, line);) {
     if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
     std::istringstream words(line);
@@ -105,7 +105,7 @@ void read_conf(const ImageTree& tree, const std::string& path, int depth,
       for (std::string pattern; words >> pattern;) {
         const std::string full = pattern.starts_with('/') ? pattern : join_path(here, pattern);
         // Expand the glob's last component against the names in the image (C order).
-        const std::string dir = "/" + parent_path(clamp_path(full));
+        const std::string dir = std::string("/").append(parent_path(clamp_path(full)));
         const std::string name_glob = full.substr(full.rfind('/') + 1);
         const Resolution d = tree.rootfs.resolve(dir);
         if (d.node == nullptr || d.node->type != EntryType::kDir) continue;

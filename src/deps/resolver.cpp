@@ -591,7 +591,9 @@ std::optional<std::string> Resolver::search(const std::string& name, int request
   auto try_dir = [&](const std::string& dir, bool hwcaps) -> std::optional<std::string> {
     if (hwcaps) {
       for (const auto& sub : flavor_.hwcaps) {
-        const std::string p = "/" + clamp_path(dir + "/glibc-hwcaps/" + sub + "/" + name);
+        std::string hwcap_dir = dir;
+        hwcap_dir.append("/glibc-hwcaps/").append(sub).append("/").append(name);
+        const std::string p = std::string("/").append(clamp_path(hwcap_dir));
         if (tree_.rootfs.resolve(p).node != nullptr) {
           if (auto found = try_candidate(p, searched)) return found;
         }

@@ -133,7 +133,7 @@ PlannedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
     for (const auto f : folders) {
       HostCopy c;
       c.source = sysroot / f;
-      c.dest = "/" + std::string(f);
+      c.dest = std::string("/").append(f);
       c.root_owned = false;
       c.missing_ok = true;
       system.push_back(std::move(c));

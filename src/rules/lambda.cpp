@@ -48,7 +48,7 @@ void check_entrypoint(const LambdaFacts& facts, std::vector<Problem>& out) {
   }
   std::string prefix;
   for (const auto part : split_path(*normalized)) {
-    prefix += "/" + std::string(part);
+    prefix.append("/").append(part);
     const LambdaFile* f = find(facts.files, prefix);
     if (f == nullptr) {
       out.push_back({"lambda-entrypoint", program, "not in the image"});

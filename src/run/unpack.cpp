@@ -388,7 +388,10 @@ void write_rootfs_file(const fs::path& rootfs, std::string_view path, std::strin
   UniqueFd dir(::fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
   if (!dir) throw io_error("cannot open folder", rootfs, "");
   std::string prefix;
-  for (const auto part : split_path(parent_path(normalized))) {
+  // split_path's views point into `parent`, which must outlive the loop (a temporary inside the
+  // range expression dies before the body runs: a Release build read freed bytes).
+  const std::string parent = parent_path(normalized);
+  for (const auto part : split_path(parent)) {
     const std::string name(part);
     prefix = join_path(prefix, name);
     UniqueFd next(open_in_root(root.get(), prefix, O_RDONLY | O_DIRECTORY));

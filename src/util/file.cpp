@@ -137,7 +137,8 @@ std::uint64_t TempFile::append(ByteSource& source) {
 
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
   const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  std::string pattern = (dir / ("." + path_.filename().string() + ".tmp.XXXXXX")).string();
+  std::string pattern =
+      (dir / std::string(".").append(path_.filename().string()).append(".tmp.XXXXXX")).string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   fd_ = UniqueFd(::mkostemp(name.data(), O_CLOEXEC));

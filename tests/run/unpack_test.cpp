@@ -65,7 +65,7 @@ std::string listing(const fs::path& root) {
     } else {
       line << " other " << (st.st_mode & S_IFMT);
     }
-    lines["/" + p.lexically_relative(root).string()] = line.str();
+    lines[std::string("/").append(p.lexically_relative(root).string())] = line.str();
   }
   std::string out;
   for (const auto& [path, line] : lines) out += path + ' ' + line + '\n';
