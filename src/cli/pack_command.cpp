@@ -1,4 +1,3 @@
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -39,12 +38,7 @@ std::pair<std::string, std::string> split_at(const std::string& flag, const std:
 PackOptions pack_options(const PackCommandOptions& cli) {
   PackOptions o;
   o.base = cli.base == "scratch" ? PackBase::kScratch : PackBase::kDistroless;
-  if (!cli.sysroot.empty()) {
-    if (!std::filesystem::is_directory(cli.sysroot)) {
-      throw Error::usage("--sysroot " + cli.sysroot + ": not a folder");
-    }
-    o.sysroot = cli.sysroot;
-  }
+  if (!cli.sysroot.empty()) o.sysroot = cli.sysroot;
   o.dest = cli.dest;
   for (const auto& add : cli.adds) {
     auto [src, dest] = split_at("--add", add, ':', "SRC:DEST with an absolute DEST");
@@ -54,13 +48,7 @@ PackOptions pack_options(const PackCommandOptions& cli) {
     c.dest = dest;
     o.adds.push_back(std::move(c));
   }
-  if (!cli.ca_bundle.empty()) {
-    if (o.base == PackBase::kScratch) {
-      throw Error::usage("--ca-bundle: --base scratch holds no CA bundle",
-                         "use --add FILE:/etc/ssl/certs/ca-certificates.crt");
-    }
-    o.ca_bundle = cli.ca_bundle;
-  }
+  if (!cli.ca_bundle.empty()) o.ca_bundle = cli.ca_bundle;
   SlimOptions& s = o.image;
   for (const auto& kv : cli.labels) {
     auto [key, value] = split_at("--label", kv + (kv.ends_with('=') ? " " : ""), '=', "KEY=VALUE");
@@ -109,17 +97,12 @@ int run_pack(const PackCommandOptions& cli) {
   if (!cli.out.dry_run && cli.out.output.empty()) {
     throw Error::usage("pare pack needs -o OUT (or --dry-run)");
   }
-  const PackOptions options = pack_options(cli);
-  const std::vector<PackBinary> binaries = binaries_of(cli);
-  if (cli.out.preset == Preset::kLambda && binaries.size() > 1) {
-    throw Error::usage(
-        "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an index",
-        "pack one platform per output");
-  }
-  std::vector<PlannedImage> planned;
-  for (const auto& binary : binaries) {
-    planned.push_back(plan_pack(binary, options));
-  }
+  PackRequest request;
+  request.options = pack_options(cli);
+  request.binaries = binaries_of(cli);
+  request.preset = cli.out.preset;
+  const PackOptions& options = request.options;
+  const std::vector<PlannedImage> planned = plan_pack(request);
   if (cli.out.dry_run) {
     check_planned(planned, options.image, cli.out.preset);
     print_plans(planned, cli.out.format);

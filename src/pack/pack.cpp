@@ -227,4 +227,27 @@ PlannedImage plan_pack(const PackBinary& binary, const PackOptions& options) {
   return planned;
 }
 
+void check_pack_request(const PackRequest& request) {
+  const PackOptions& o = request.options;
+  if (o.sysroot && !std::filesystem::is_directory(*o.sysroot)) {
+    throw Error::usage("--sysroot " + o.sysroot->string() + ": not a folder");
+  }
+  if (o.ca_bundle && o.base == PackBase::kScratch) {
+    throw Error::usage("--ca-bundle: --base scratch holds no CA bundle",
+                       "use --add FILE:/etc/ssl/certs/ca-certificates.crt");
+  }
+  if (request.preset == Preset::kLambda && request.binaries.size() > 1) {
+    throw Error::usage(
+        "--preset lambda: rule lambda-single-image: Lambda takes one image manifest, not an index",
+        "pack one platform per output");
+  }
+}
+
+std::vector<PlannedImage> plan_pack(const PackRequest& request) {
+  check_pack_request(request);
+  std::vector<PlannedImage> planned;
+  for (const auto& binary : request.binaries) planned.push_back(plan_pack(binary, request.options));
+  return planned;
+}
+
 }  // namespace pare

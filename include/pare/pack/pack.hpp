@@ -9,6 +9,7 @@
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/image.hpp"
 #include "pare/pack/host_tree.hpp"
+#include "pare/rules/lambda.hpp"
 #include "pare/slim/layer_builder.hpp"
 #include "pare/slim/output.hpp"
 #include "pare/slim/plan.hpp"
@@ -46,5 +47,20 @@ struct PackOptions {
 /// tree over the sysroot's folders (read lazily), and plans it as slim would, with the same
 /// loader emulation finding its closure. Write it with write_planned.
 PlannedImage plan_pack(const PackBinary& binary, const PackOptions& options);
+
+/// Everything `pare pack` was asked for: one program, or one a platform for an index.
+struct PackRequest {
+  std::vector<PackBinary> binaries;
+  PackOptions options;
+  Preset preset = Preset::kNone;
+};
+
+/// Checks a request before any program is read: a sysroot that is a folder, no --ca-bundle
+/// over the scratch base, one program under the lambda preset (Lambda takes one manifest).
+/// Throws a usage Error (exit 2).
+void check_pack_request(const PackRequest& request);
+
+/// check_pack_request, then plan_pack for each program, in order.
+std::vector<PlannedImage> plan_pack(const PackRequest& request);
 
 }  // namespace pare
