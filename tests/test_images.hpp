@@ -17,10 +17,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pare/digest/sha256.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/bundle.hpp"
+#include "pare/image/image.hpp"
 #include "pare/image/image_writer.hpp"
 #include "pare/image/layer_blob.hpp"
+#include "pare/util/error.hpp"
 #include "support.hpp"
 
 namespace pare::testing {
@@ -121,6 +124,37 @@ class CountingBundle : public pare::Bundle {
  private:
   std::unique_ptr<pare::Bundle> inner_;
   mutable std::map<std::string, int> opens_;
+};
+
+/// A Bundle over files in memory, with blobs stored under their digest: the fake the format
+/// walk and the structure checks run on.
+class MemoryBundle : public pare::Bundle {
+ public:
+  std::map<std::string, std::vector<std::byte>> files;
+
+  const std::string& describe() const override { return name_; }
+  std::optional<std::uint64_t> size(const std::string& path) const override {
+    auto it = files.find(path);
+    if (it == files.end()) return std::nullopt;
+    return it->second.size();
+  }
+  std::unique_ptr<pare::ByteSource> open(const std::string& path) const override {
+    auto it = files.find(path);
+    if (it == files.end()) throw pare::Error::bad_input(name_, "has no member " + path);
+    return std::make_unique<pare::MemorySource>(it->second, name_ + ": " + path);
+  }
+  /// Stores a blob under its digest; returns its descriptor.
+  nlohmann::json add_blob(const std::vector<std::byte>& bytes, std::string_view media_type) {
+    const pare::Digest d = pare::sha256_of(bytes);
+    files[pare::blob_path(d)] = bytes;
+    return {{"mediaType", media_type}, {"digest", d.str()}, {"size", bytes.size()}};
+  }
+  nlohmann::json add_blob(std::string_view text, std::string_view media_type) {
+    return add_blob(bytes_of(text), media_type);
+  }
+
+ private:
+  std::string name_ = "mem";
 };
 
 /// Entries of a layer and their bytes, given to build_layer.

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../test_images.hpp"
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,39 +17,10 @@
 using namespace pare;
 using nlohmann::json;
 
+using pare::testing::bytes_of;
+using pare::testing::MemoryBundle;
+
 namespace {
-
-std::vector<std::byte> bytes_of(const std::string& s) {
-  const auto* p = reinterpret_cast<const std::byte*>(s.data());
-  return {p, p + s.size()};
-}
-
-/// An OCI layout in memory.
-class MemoryBundle : public Bundle {
- public:
-  std::map<std::string, std::vector<std::byte>> files;
-
-  const std::string& describe() const override { return name_; }
-  std::optional<std::uint64_t> size(const std::string& path) const override {
-    auto it = files.find(path);
-    if (it == files.end()) return std::nullopt;
-    return it->second.size();
-  }
-  std::unique_ptr<ByteSource> open(const std::string& path) const override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error::bad_input(name_, "has no member " + path);
-    return std::make_unique<MemorySource>(it->second, name_ + ": " + path);
-  }
-  json add_blob(const std::string& text, std::string_view media_type) {
-    const auto bytes = bytes_of(text);
-    const Digest d = sha256_of(bytes);
-    files[blob_path(d)] = bytes;
-    return {{"mediaType", media_type}, {"digest", d.str()}, {"size", bytes.size()}};
-  }
-
- private:
-  std::string name_ = "mem";
-};
 
 /// index.json listing one image manifest (its blobs absent: the walk of the index does not
 /// read them), an artifact, and a nested index holding a second manifest.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "../test_images.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/image/layer_blob.hpp"
 #include "pare/image/media_types.hpp"
@@ -19,40 +20,10 @@
 using namespace pare;
 using nlohmann::json;
 
+using pare::testing::bytes_of;
+using pare::testing::MemoryBundle;
+
 namespace {
-
-std::vector<std::byte> bytes_of(std::string_view s) {
-  std::vector<std::byte> out(s.size());
-  std::transform(s.begin(), s.end(), out.begin(), [](char c) { return static_cast<std::byte>(c); });
-  return out;
-}
-
-/// A Bundle over files in memory: the fake the structural checks run on.
-class MemoryBundle : public Bundle {
- public:
-  std::map<std::string, std::vector<std::byte>> files;
-
-  const std::string& describe() const override { return name_; }
-  std::optional<std::uint64_t> size(const std::string& path) const override {
-    auto it = files.find(path);
-    if (it == files.end()) return std::nullopt;
-    return it->second.size();
-  }
-  std::unique_ptr<ByteSource> open(const std::string& path) const override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error::bad_input(name_, "has no member " + path);
-    return std::make_unique<MemorySource>(it->second, name_ + ": " + path);
-  }
-  /// Stores a blob under its digest; returns its descriptor.
-  json add_blob(const std::vector<std::byte>& bytes, std::string_view media_type) {
-    const Digest d = sha256_of(bytes);
-    files["blobs/sha256/" + d.hex()] = bytes;
-    return {{"mediaType", media_type}, {"digest", d.str()}, {"size", bytes.size()}};
-  }
-
- private:
-  std::string name_ = "mem";
-};
 
 /// An empty tar as Go writes it: two zero blocks.
 std::vector<std::byte> empty_tar() {
