@@ -208,18 +208,6 @@ GateConfig parse_dive_ci(std::string_view text, const std::string& file) {
 
 namespace {
 
-std::uint64_t size_in(const std::string& what, const std::string& text) {
-  auto v = parse_size(text);
-  if (!v) throw Error::usage(what + " " + text + ": not a size (e.g. 300MB, 1.5GiB)");
-  return *v;
-}
-
-double ratio_in(const std::string& what, const std::string& text) {
-  auto v = parse_ratio(text);
-  if (!v) throw Error::usage(what + " " + text + ": not a ratio (e.g. 0.9 or 90%)");
-  return *v;
-}
-
 /// .pare.json's "analyze" section.
 GateConfig gates_of(const ProjectFile& file) {
   GateConfig g;
@@ -229,17 +217,17 @@ GateConfig gates_of(const ProjectFile& file) {
       const auto& v = a.at(key);
       return v.is_string() ? v.get<std::string>() : v.dump();
     };
-    if (a.contains("maxSize")) g.max_size = size_in(path + ": maxSize", str("maxSize"));
+    if (a.contains("maxSize")) g.max_size = size_limit(path + ": maxSize", str("maxSize"));
     if (a.contains("maxLayers")) g.max_layers = a.at("maxLayers").get<std::uint64_t>();
     if (a.contains("minEfficiency")) {
-      g.min_efficiency = ratio_in(path + ": minEfficiency", str("minEfficiency"));
+      g.min_efficiency = ratio_limit(path + ": minEfficiency", str("minEfficiency"));
     }
-    if (a.contains("maxWasted")) g.max_wasted = size_in(path + ": maxWasted", str("maxWasted"));
+    if (a.contains("maxWasted")) g.max_wasted = size_limit(path + ": maxWasted", str("maxWasted"));
     if (a.contains("maxWastedPercent")) {
-      g.max_wasted_percent = ratio_in(path + ": maxWastedPercent", str("maxWastedPercent"));
+      g.max_wasted_percent = ratio_limit(path + ": maxWastedPercent", str("maxWastedPercent"));
     }
     if (a.contains("maxRemovable")) {
-      g.max_removable = size_in(path + ": maxRemovable", str("maxRemovable"));
+      g.max_removable = size_limit(path + ": maxRemovable", str("maxRemovable"));
     }
     for (const auto& f : a.value("forbid", std::vector<std::string>{})) g.forbid.insert(f);
   });
@@ -253,6 +241,18 @@ GateConfig gates_in(const std::string& path) {
 }
 
 }  // namespace
+
+std::uint64_t size_limit(const std::string& what, const std::string& text) {
+  auto v = parse_size(text);
+  if (!v) throw Error::usage(what + " " + text + ": not a size (e.g. 300MB, 1.5GiB)");
+  return *v;
+}
+
+double ratio_limit(const std::string& what, const std::string& text) {
+  auto v = parse_ratio(text);
+  if (!v) throw Error::usage(what + " " + text + ": not a ratio (e.g. 0.9 or 90%)");
+  return *v;
+}
 
 void merge(GateConfig& into, const GateConfig& from) {
   if (from.max_size) into.max_size = from.max_size;

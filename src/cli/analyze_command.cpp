@@ -32,22 +32,10 @@ struct AnalyzeOptions {
   std::size_t top = 10;
 };
 
-std::uint64_t size_of(const std::string& flag, const std::string& text) {
-  auto v = parse_size(text);
-  if (!v) throw Error::usage(flag + " " + text + ": not a size (e.g. 300MB, 1.5GiB)");
-  return *v;
-}
-
-double ratio_of(const std::string& flag, const std::string& text) {
-  auto v = parse_ratio(text);
-  if (!v) throw Error::usage(flag + " " + text + ": not a ratio (e.g. 0.9 or 90%)");
-  return *v;
-}
-
 /// The rules files' limits, then the flags over them.
 GateConfig gate_config(const std::string& config_file, const GateFlags& f) {
   GateConfig g = read_gate_files(config_file);
-  if (!f.max_size.empty()) g.max_size = size_of("--max-size", f.max_size);
+  if (!f.max_size.empty()) g.max_size = size_limit("--max-size", f.max_size);
   if (!f.max_layers.empty()) {
     try {
       g.max_layers = std::stoull(f.max_layers);
@@ -55,12 +43,13 @@ GateConfig gate_config(const std::string& config_file, const GateFlags& f) {
       throw Error::usage("--max-layers " + f.max_layers + ": not a number");
     }
   }
-  if (!f.min_efficiency.empty()) g.min_efficiency = ratio_of("--min-efficiency", f.min_efficiency);
-  if (!f.max_wasted.empty()) g.max_wasted = size_of("--max-wasted", f.max_wasted);
+  if (!f.min_efficiency.empty())
+    g.min_efficiency = ratio_limit("--min-efficiency", f.min_efficiency);
+  if (!f.max_wasted.empty()) g.max_wasted = size_limit("--max-wasted", f.max_wasted);
   if (!f.max_wasted_percent.empty()) {
-    g.max_wasted_percent = ratio_of("--max-wasted-percent", f.max_wasted_percent);
+    g.max_wasted_percent = ratio_limit("--max-wasted-percent", f.max_wasted_percent);
   }
-  if (!f.max_removable.empty()) g.max_removable = size_of("--max-removable", f.max_removable);
+  if (!f.max_removable.empty()) g.max_removable = size_limit("--max-removable", f.max_removable);
   g.forbid.insert(f.forbid.begin(), f.forbid.end());
   return g;
 }

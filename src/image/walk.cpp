@@ -8,6 +8,7 @@
 #include "pare/image/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/format.hpp"
 
 namespace pare {
 
@@ -48,12 +49,6 @@ namespace {
 
 std::string too_large(std::uint64_t size) {
   return "is " + std::to_string(size) + " bytes, more than a JSON document may be";
-}
-
-std::string plural(std::uint64_t n, const std::string& one) {
-  if (n == 1) return "1 " + one;
-  if (one.ends_with('y')) return std::to_string(n) + " " + one.substr(0, one.size() - 1) + "ies";
-  return std::to_string(n) + " " + one + "s";
 }
 
 }  // namespace

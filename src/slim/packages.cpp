@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "pare/util/format.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -135,11 +136,6 @@ std::string last_word(std::string_view text) {
   text = trim(text);
   const std::size_t space = text.find_last_of(" \t");
   return std::string(space == std::string_view::npos ? text : text.substr(space + 1));
-}
-
-/// "N things" with the right plural.
-std::string count(std::size_t n, std::string_view what) {
-  return std::to_string(n) + " " + std::string(what) + (n == 1 ? "" : "s");
 }
 
 /// Reads package databases and decides which listed paths are kept.
@@ -285,9 +281,10 @@ class Collector {
   void warn_counts(const std::string& file, std::size_t escaped, std::size_t malformed,
                    std::string_view malformed_what) {
     if (escaped > 0) {
-      warn(file + ": " + count(escaped, "listed path") + " climbing out of the root, ignored");
+      warn(file + ": " + plural(escaped, "listed path") + " climbing out of the root, ignored");
     }
-    if (malformed > 0) warn(file + ": " + count(malformed, malformed_what) + ", ignored");
+    if (malformed > 0)
+      warn(file + ": " + plural(malformed, std::string(malformed_what)) + ", ignored");
   }
 
   /// dpkg's status and info/*.list: status.d/<pkg> for each installed package owning a kept
@@ -361,14 +358,14 @@ class Collector {
       }
     }
     if (nameless > 0) {
-      warn(status_file + ": " + count(nameless, "paragraph") + " without Package, skipped");
+      warn(status_file + ": " + plural(nameless, "paragraph") + " without Package, skipped");
     }
     if (bad_names > 0) {
-      warn(status_file + ": " + count(bad_names, "package name") +
+      warn(status_file + ": " + plural(bad_names, "package name") +
            " that cannot be a file name, skipped");
     }
     if (!unlisted.empty()) {
-      warn(status_file + ": " + count(unlisted.size(), "package") + " without a file list in /" +
+      warn(status_file + ": " + plural(unlisted.size(), "package") + " without a file list in /" +
            join_path(dpkg, "info") + " (" + unlisted.front() +
            (unlisted.size() > 1 ? ", ..." : "") + ") kept, as which files they own cannot be told");
     }
@@ -402,7 +399,7 @@ class Collector {
             {std::move(package), deb_field(p, "Version"), deb_field(p, "Architecture")});
       }
       if (nameless > 0) {
-        warn("/" + path + ": " + count(nameless, "paragraph") + " without Package, skipped");
+        warn("/" + path + ": " + plural(nameless, "paragraph") + " without Package, skipped");
       }
       if (entries.empty()) continue;
       // dpkg's status is the source of truth for a package it also lists.
@@ -514,7 +511,7 @@ class Collector {
       out += '\n';  // apk ends every record with a blank line
     }
     const std::string file = "/" + db;
-    if (nameless > 0) warn(file + ": " + count(nameless, "record") + " without P:, skipped");
+    if (nameless > 0) warn(file + ": " + plural(nameless, "record") + " without P:, skipped");
     warn_counts(file, escaped, 0, "");
     files_[file] = out;
   }

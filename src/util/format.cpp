@@ -22,4 +22,10 @@ std::string human_size(std::uint64_t bytes) {
   return buf;
 }
 
+std::string plural(std::uint64_t n, const std::string& one) {
+  if (n == 1) return "1 " + one;
+  if (one.ends_with('y')) return std::to_string(n) + " " + one.substr(0, one.size() - 1) + "ies";
+  return std::to_string(n) + " " + one + "s";
+}
+
 }  // namespace pare

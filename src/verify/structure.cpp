@@ -10,6 +10,7 @@
 #include "pare/image/media_types.hpp"
 #include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/format.hpp"
 #include "pare/util/time.hpp"
 
 namespace pare {
@@ -29,12 +30,6 @@ std::string with_article(mt::Family f) {
 /// it is asked both ways.
 bool same_platform(const Platform& a, const Platform& b) {
   return a.matches(b) && b.matches(a);
-}
-
-std::string plural(std::uint64_t n, const std::string& one) {
-  if (n == 1) return "1 " + one;
-  if (one.ends_with('y')) return std::to_string(n) + " " + one.substr(0, one.size() - 1) + "ies";
-  return std::to_string(n) + " " + one + "s";
 }
 
 std::string compression_word(Compression c) {

@@ -54,6 +54,11 @@ std::optional<std::uint64_t> parse_size(std::string_view text);
 /// "0.9", "90%"; nullopt when malformed.
 std::optional<double> parse_ratio(std::string_view text);
 
+/// parse_size and parse_ratio of a limit named `what` ("--max-size", "f.json: maxSize"), a
+/// usage Error (exit 2) saying what was expected when the text is malformed.
+std::uint64_t size_limit(const std::string& what, const std::string& text);
+double ratio_limit(const std::string& what, const std::string& text);
+
 /// dive's .dive-ci rules file: `rules:` with lowestEfficiency, highestWastedBytes,
 /// highestUserWastedPercent (snake_case accepted too; "disabled", "off", "false" or empty turn a
 /// rule off). Throws Error (exit 2) naming `file` on a value it cannot read.
