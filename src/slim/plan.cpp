@@ -12,6 +12,7 @@
 
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
+#include "pare/fs/users.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
 
@@ -93,8 +94,7 @@ class Planner {
   void add_base();
   void add_rules();
   RunConfig run_config() const;
-  std::string user_lines(const std::string& file, std::string_view base,
-                         const std::string& name_or_id, int id_field) const;
+  std::optional<std::string> image_text(const std::string& path) const;
 
   const ImageTree& tree_;
   const Image& image_;
@@ -205,31 +205,24 @@ void Planner::add_dir(const std::string& path, std::uint32_t mode, std::uint32_t
   add_parents(path.substr(1));
 }
 
-/// The lines of the image's passwd or group file for `name_or_id` (a name, or a number matched
-/// against field `id_field`), unless `base` already has that name or id.
-std::string Planner::user_lines(const std::string& file, std::string_view base,
-                                const std::string& name_or_id, int id_field) const {
-  if (name_or_id.empty()) return {};
-  const auto has = [&](std::string_view text) {
-    std::istringstream in{std::string(text)};
-    for (std::string line; std::getline(in, line);) {
-      std::vector<std::string> fields;
-      std::istringstream f(line);
-      for (std::string field; std::getline(f, field, ':');) fields.push_back(field);
-      if (fields.size() > static_cast<std::size_t>(id_field) &&
-          (fields[0] == name_or_id || fields[static_cast<std::size_t>(id_field)] == name_or_id)) {
-        return line;
-      }
-    }
-    return std::string();
-  };
-  if (!has(base).empty()) return {};
-  const Resolution r = tree_.rootfs.resolve(file);
-  if (r.node == nullptr) return {};
+/// The record `key` (a name, or a number matched against the uid or gid) names, if any.
+template <typename Entry, typename IdOf>
+const Entry* record_named(const std::vector<Entry>& records, const std::string& key,
+                          const IdOf& id_of) {
+  const auto id = parse_id(key);
+  const auto it = std::find_if(records.begin(), records.end(), [&](const Entry& e) {
+    return e.name == key || (id && id_of(e) == id);
+  });
+  return it == records.end() ? nullptr : &*it;
+}
+
+/// The image's file at `path`, when it is a regular file whose bytes the tree holds.
+std::optional<std::string> Planner::image_text(const std::string& path) const {
+  const Resolution r = tree_.rootfs.resolve(path);
+  if (r.node == nullptr) return std::nullopt;
   const auto bytes = tree_.read(*r.node);
-  if (!bytes) return {};
-  const std::string line = has(to_string(*bytes));
-  return line.empty() ? std::string() : line + "\n";
+  if (!bytes) return std::nullopt;
+  return to_string(*bytes);
 }
 
 void Planner::add_base() {
@@ -237,22 +230,27 @@ void Planner::add_base() {
     add_dir("/tmp", 01777, 0, 0, "base: writable temporary folder");
     return;
   }
-  // The user the image runs as, when it names one the distroless base lacks.
-  std::string user = run_config().user;
-  std::string group;
-  if (auto colon = user.find(':'); colon != std::string::npos) {
-    group = user.substr(colon + 1);
-    user.erase(colon);
+  // The user the image runs as, when it names one the distroless base lacks: its record (and
+  // its group's) is copied from the image's own files.
+  const UserSpec spec = split_user(run_config().user);
+  const std::string& user = spec.user;
+  const auto uid_of = [](const PasswdEntry& e) { return e.uid; };
+  const auto gid_of = [](const GroupEntry& e) { return e.gid; };
+  std::string passwd_extra;
+  std::string group_key = spec.group;
+  if (!user.empty() && record_named(parse_passwd(kPasswd), user, uid_of) == nullptr) {
+    const auto records = parse_passwd(image_text("/etc/passwd").value_or(""));
+    if (const PasswdEntry* e = record_named(records, user, uid_of)) {
+      passwd_extra = e->line + "\n";
+      if (group_key.empty() && e->gid) group_key = std::to_string(*e->gid);
+    }
   }
-  const std::string passwd_extra = user_lines("/etc/passwd", kPasswd, user, 2);
-  std::string group_key = group;
-  if (group_key.empty() && !passwd_extra.empty()) {
-    std::vector<std::string> fields;
-    std::istringstream f(passwd_extra);
-    for (std::string field; std::getline(f, field, ':');) fields.push_back(field);
-    if (fields.size() > 3) group_key = fields[3];
+  std::string group_extra;
+  if (!group_key.empty() && record_named(parse_group(kGroup), group_key, gid_of) == nullptr) {
+    const auto records = parse_group(image_text("/etc/group").value_or(""));
+    if (const GroupEntry* e = record_named(records, group_key, gid_of))
+      group_extra = e->line + "\n";
   }
-  const std::string group_extra = user_lines("/etc/group", kGroup, group_key, 2);
   add_synthesized("/etc/passwd", std::string(kPasswd) + passwd_extra,
                   "base: users root, nobody, nonroot" +
                       (passwd_extra.empty() ? std::string() : " and the image's user " + user));
