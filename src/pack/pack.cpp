@@ -246,6 +246,7 @@ void check_pack_request(const PackRequest& request) {
 std::vector<PlannedImage> plan_pack(const PackRequest& request) {
   check_pack_request(request);
   std::vector<PlannedImage> planned;
+  planned.reserve(request.binaries.size());
   for (const auto& binary : request.binaries) planned.push_back(plan_pack(binary, request.options));
   return planned;
 }

@@ -24,6 +24,7 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
     platforms.push_back(request.selector.platform);
   }
   std::vector<PlannedImage> planned;
+  planned.reserve(platforms.size());
   for (const auto& platform : platforms) {
     ImageSelector selector = request.selector;
     selector.platform = platform;
