@@ -22,12 +22,13 @@ if e is not None:
     print("  " + "/".join(map(str, e.absolute_path)) + ": " + e.message[:300]); sys.exit(1)' "$1" "$SCHEMA"
 }
 
-# report NAME CODE OUT -- ARGS: analyze exits CODE, prints JSON to OUT, and the schema accepts it.
-report() {
-  local name=$1 code=$2 out=$3
-  shift 4
+# json_report COMMAND NAME CODE OUT -- ARGS: `pare COMMAND --format json ARGS` exits CODE, prints
+# JSON to OUT, and $SCHEMA accepts it.
+json_report() {
+  local command=$1 name=$2 code=$3 out=$4
+  shift 5
   local rc=0
-  "$PARE" analyze --format json "$@" >"$out" 2>"$WORK/err.txt" || rc=$?
+  "$PARE" "$command" --format json "$@" >"$out" 2>"$WORK/err.txt" || rc=$?
   if [ "$rc" -ne "$code" ]; then
     fail "$name: exit $rc, expected $code"; cat "$WORK/err.txt"
   elif valid "$out" >"$WORK/why.txt"; then
@@ -36,6 +37,7 @@ report() {
     fail "$name: does not match the schema"; cat "$WORK/why.txt"
   fi
 }
+report() { json_report analyze "$@"; }
 
 report "a script whose interpreter is missing: exit 3, and its JSON matches" 3 "$WORK/churn.json" -- \
   "$FIXTURES/churn-oci-gzip.tar"
@@ -87,17 +89,9 @@ python3 -c 'import json,sys,jsonschema; jsonschema.Draft202012Validator.check_sc
   "$SCHEMA" && pass "the verify schema is itself a valid Draft 2020-12 schema" || fail "the verify schema is not a valid schema"
 "$PARE" slim "$S/fat-static.tar" -o "$WORK/slim-static.tar" -q || fail "slim of fat-static failed"
 verified() {
-  local name=$1 code=$2 out=$3
-  shift 3
-  local rc=0
-  "$PARE" verify --format json "$@" >"$out" 2>"$WORK/err.txt" || rc=$?
-  if [ "$rc" -ne "$code" ]; then
-    fail "verify $name: exit $rc, expected $code"; cat "$WORK/err.txt"
-  elif valid "$out" >"$WORK/why.txt"; then
-    pass "verify $name: its JSON matches"
-  else
-    fail "verify $name: does not match the schema"; cat "$WORK/why.txt"
-  fi
+  local name=$1
+  shift
+  json_report verify "verify $name: its JSON matches" "$1" "$2" -- "${@:3}"
 }
 verified "a slim image, run" 0 "$WORK/verify-ok.json" "$WORK/slim-static.tar" --run
 verified "an image whose script lacks its interpreter" 1 "$WORK/verify-bad.json" "$FIXTURES/churn-oci-gzip.tar"
