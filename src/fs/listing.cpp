@@ -50,11 +50,13 @@ std::vector<ListedPath> list_image(const Bundle& bundle, const ListRequest& requ
 std::string listing_text(const std::vector<ListedPath>& paths) {
   std::string out;
   for (const auto& p : paths) {
-    out += mode_string(p.type, p.mode) + " " + std::to_string(p.uid) + ":" + std::to_string(p.gid) +
-           " " + std::to_string(p.size) + " " +
-           (p.layer < 0 ? std::string("-") : "L" + std::to_string(p.layer)) + " " + p.path;
-    if (p.type == EntryType::kSymlink) out += " -> " + p.link_target;
-    if (p.type == EntryType::kHardlink) out += " link to /" + p.link_target;
+    out.append(mode_string(p.type, p.mode)).append(" ");
+    out.append(std::to_string(p.uid)).append(":").append(std::to_string(p.gid)).append(" ");
+    out.append(std::to_string(p.size)).append(" ");
+    out.append(p.layer < 0 ? std::string("-") : std::string("L").append(std::to_string(p.layer)));
+    out.append(" ").append(p.path);
+    if (p.type == EntryType::kSymlink) out.append(" -> ").append(p.link_target);
+    if (p.type == EntryType::kHardlink) out.append(" link to /").append(p.link_target);
     out += "\n";
   }
   return out;

@@ -66,8 +66,8 @@ std::string plan_text(const std::string& platform, const Plan& p) {
     out += "\n";
   }
   for (const auto& w : p.warnings) out += "warning: " + w + "\n";
-  out += "\n" + human_size(p.before) + " -> " + human_size(p.after) + " of files, " +
-         std::to_string(p.entries.size()) + " paths\n";
+  out.append("\n").append(human_size(p.before)).append(" -> ").append(human_size(p.after));
+  out.append(" of files, ").append(std::to_string(p.entries.size())).append(" paths\n");
   return out;
 }
 

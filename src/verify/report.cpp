@@ -38,7 +38,8 @@ std::string render_text(const VerifyReport& report, bool color, bool quiet) {
     out += "\n" + run.result.output;
     if (!run.result.output.empty() && !run.result.output.ends_with('\n')) out += "\n";
     if (run.result.dropped != 0) {
-      out += "[" + std::to_string(run.result.dropped) + " more bytes of output dropped]\n";
+      out.append("[").append(std::to_string(run.result.dropped));
+      out.append(" more bytes of output dropped]\n");
     }
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.2f", run.seconds);
