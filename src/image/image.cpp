@@ -37,6 +37,8 @@ struct Candidate {
   std::optional<Platform> platform;
   std::optional<Descriptor> manifest;  ///< OCI inputs
   DockerItem docker_item;              ///< docker-save inputs
+  /// Already read whole, when the platform had to come from the config (docker-save).
+  std::optional<Image> image;
 };
 
 /// "docker.io/library/app:1" -> "app:1"; "localhost/app:1" -> "app:1"; a name without a tag
@@ -196,7 +198,7 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
     walk.read_layout_file();
     walk.walk_index([&](const ListedManifest& m) {
       if (!m.attestation)
-        candidates.push_back(Candidate{m.names, m.descriptor.platform, m.descriptor, {}});
+        candidates.push_back(Candidate{m.names, m.descriptor.platform, m.descriptor, {}, {}});
     });
   }
   if (!candidates.empty()) {
@@ -241,7 +243,10 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
   // A candidate whose descriptor states no platform (docker-save, podman's oci-archive) takes
   // it from its config.
   for (auto& c : candidates) {
-    if (!c.platform) c.platform = resolve(walk, c, format).platform();
+    if (!c.platform) {
+      c.image = resolve(walk, c, format);
+      c.platform = c.image->platform();
+    }
   }
   return {format, std::move(candidates)};
 }
@@ -263,19 +268,37 @@ std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& 
   return out;
 }
 
+namespace {
+
+/// The candidates of the selector's platform (all without one); exit 3 when none is.
+std::vector<Candidate> of_platform(const Bundle& bundle, const std::vector<Candidate>& candidates,
+                                   const ImageSelector& selector) {
+  if (!selector.platform) return candidates;
+  std::vector<Candidate> matching;
+  for (const auto& c : candidates) {
+    if (c.platform->matches(*selector.platform)) matching.push_back(c);
+  }
+  if (matching.empty()) {
+    fail(bundle, "holds no image for platform " + selector.platform->str() +
+                     "; it holds: " + list_platforms(candidates));
+  }
+  return matching;
+}
+
+/// The image a candidate names, read now unless choosing it already did.
+Image image_of(FormatWalk& walk, const Candidate& c, ImageFormat format) {
+  return c.image ? *c.image : resolve(walk, c, format);
+}
+
+}  // namespace
+
 std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector) {
   StopAtFirstFault policy(bundle);
   FormatWalk walk(bundle, policy);
   auto [format, candidates] = gather(walk, selector);
   std::vector<Image> out;
-  for (const auto& c : candidates) {
-    if (!selector.platform || c.platform->matches(*selector.platform)) {
-      out.push_back(resolve(walk, c, format));
-    }
-  }
-  if (out.empty() && selector.platform) {
-    fail(bundle, "holds no image for platform " + selector.platform->str() +
-                     "; it holds: " + list_platforms(candidates));
+  for (const auto& c : of_platform(bundle, candidates, selector)) {
+    out.push_back(image_of(walk, c, format));
   }
   return out;
 }
@@ -283,18 +306,8 @@ std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& select
 Image load_image(const Bundle& bundle, const ImageSelector& selector) {
   StopAtFirstFault policy(bundle);
   FormatWalk walk(bundle, policy);
-  auto [format, candidates] = gather(walk, selector);
-  if (selector.platform) {
-    std::vector<Candidate> matching;
-    for (auto& c : candidates) {
-      if (c.platform->matches(*selector.platform)) matching.push_back(c);
-    }
-    if (matching.empty()) {
-      fail(bundle, "holds no image for platform " + selector.platform->str() +
-                       "; it holds: " + list_platforms(candidates));
-    }
-    candidates = std::move(matching);
-  }
+  const auto [format, all] = gather(walk, selector);
+  const std::vector<Candidate> candidates = of_platform(bundle, all, selector);
   if (candidates.size() > 1) {
     std::set<std::string> platforms;
     for (const auto& c : candidates) platforms.insert(c.platform->str());
@@ -307,7 +320,7 @@ Image load_image(const Bundle& bundle, const ImageSelector& selector) {
                            " images: " + list_names(candidates),
                        "choose one with --image NAME:TAG");
   }
-  return resolve(walk, candidates.front(), format);
+  return image_of(walk, candidates.front(), format);
 }
 
 }  // namespace pare
