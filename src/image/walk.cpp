@@ -81,8 +81,15 @@ Digest FormatWalk::hash_file(const std::string& path) {
   if (auto it = digests_.find(path); it != digests_.end()) return it->second;
   auto source = bundle_.open(path);
   HashingSource hashing(*source);
-  Digest d = hashing.finish();
-  policy_.hashed(path, hashing.count());
+  return remember(path, hashing.finish(), hashing.count());
+}
+
+Digest FormatWalk::hash_read(const std::string& path, std::span<const std::byte> bytes) {
+  return remember(path, sha256_of(bytes), bytes.size());
+}
+
+Digest FormatWalk::remember(const std::string& path, const Digest& d, std::uint64_t size) {
+  policy_.hashed(path, size);
   digests_.emplace(path, d);
   return d;
 }
@@ -132,10 +139,7 @@ std::optional<std::vector<std::byte>> FormatWalk::read_blob(const Descriptor& d,
     return std::nullopt;
   }
   auto bytes = bundle_.read(path, kMaxJsonBytes);
-  const Digest actual = sha256_of(bytes);
-  policy_.hashed(path, bytes.size());
-  digests_.emplace(path, actual);
-  check_digest(d, actual, where, what);
+  check_digest(d, hash_read(path, bytes), where, what);
   return bytes;
 }
 
@@ -252,9 +256,7 @@ std::optional<std::vector<std::byte>> FormatWalk::read_docker_config(const Docke
     return std::nullopt;
   }
   auto bytes = bundle_.read(item.config, kMaxJsonBytes);
-  const Digest actual = sha256_of(bytes);
-  policy_.hashed(item.config, bytes.size());
-  digests_.emplace(item.config, actual);
+  const Digest actual = hash_read(item.config, bytes);
   if (auto named = digest_from_name(item.config); named && *named != actual) {
     policy_.report(
         {"blob-digest", where,

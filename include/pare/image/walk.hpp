@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -192,6 +193,10 @@ class FormatWalk {
   /// schemaVersion must be 2 (`stop`: the loader's words for another number, or empty).
   void check_schema_version(const nlohmann::json& j, const std::string& where,
                             const std::string& stop);
+  /// The digest of bytes read whole from `path`, told to the policy and remembered.
+  Digest hash_read(const std::string& path, std::span<const std::byte> bytes);
+  /// Tells the policy a file was hashed and remembers its digest.
+  Digest remember(const std::string& path, const Digest& d, std::uint64_t size);
   /// A document's own mediaType against the descriptor that points at it.
   void check_own_media_type(const nlohmann::json& j, const std::string& expected,
                             const std::string& where);
