@@ -1,5 +1,6 @@
 #include "pare/slim/layer_builder.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -18,17 +19,6 @@ Error no_source(const PlanEntry& e, std::string_view what) {
 
 }  // namespace
 
-PlanSources tree_sources(const Bundle& bundle, const Image& image, const ImageTree& tree,
-                         const LayerLimits& limits) {
-  PlanSources sources;
-  sources.bundle = &bundle;
-  sources.image = &image;
-  sources.limits = limits;
-  sources.store = &tree.content;
-  sources.host_files = tree.host_files.get();
-  return sources;
-}
-
 std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& sources,
                                          const SlimOptions& options) {
   // Pass 2: copy out what pass 1 did not capture, reading only the layers that hold it.
@@ -41,7 +31,10 @@ std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& so
   std::set<int> layers;
   for (const auto& [at, ref] : wanted) layers.insert(at.layer);
   if (!layers.empty() && (sources.bundle == nullptr || sources.image == nullptr)) {
-    throw Error(ExitCode::kBadInput, "a planned file has no bytes: " + wanted.begin()->first.path);
+    const auto first = std::find_if(plan.entries.begin(), plan.entries.end(), [](const auto& e) {
+      return e.size != 0 && std::holds_alternative<LayerBytes>(e.origin);
+    });
+    throw no_source(*first, "the source layers");
   }
   std::vector<std::byte> chunk(std::size_t{64} << 10U);
   for (const int layer : layers) {
@@ -51,7 +44,8 @@ std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& so
                  auto path = normalize_path(entry.path);
                  if (!path) return;
                  const auto it = wanted.find(LayerBytes{layer, std::move(*path)});
-                 if (it == wanted.end() || it->second) return;
+                 // A layer that holds a path twice: the last entry is the file, as in the tree.
+                 if (it == wanted.end()) return;
                  const std::uint64_t begin = copied.begin();
                  for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
                    copied.append(std::span(chunk).first(n));

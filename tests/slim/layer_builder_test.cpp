@@ -9,6 +9,7 @@
 #include "../support.hpp"
 #include "../test_images.hpp"
 #include "pare/slim/layer_builder.hpp"
+#include "pare/slim/slim.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 
@@ -203,16 +204,14 @@ TEST_CASE("slim opens each layer at most twice, and a layer it needs nothing of 
 
   CountingBundle bundle(open_bundle((scratch.path() / "img.tar").string()));
   const Image image = load_image(bundle, {});
-  BuildTreeOptions reading;
-  reading.capture = capture_for_slim;
   std::vector<int> opens;
   for (const auto& l : image.layers) opens.push_back(bundle.opens(l.path));
-  const ImageTree tree = build_tree(bundle, image, reading);
-  SlimOptions o;
-  o.keep = {"/srv/same.txt", "/usr/lib/data.txt"};
-  const Plan plan = make_plan(tree, image, o, "img");
-  const auto blobs =
-      build_slim_layers(plan, tree_sources(bundle, image, tree, LayerLimits{}), SlimOptions{});
+  // slim's own pipeline: the plan, then the builder over what the plan keeps.
+  SlimRequest request;
+  request.options.keep = {"/srv/same.txt", "/usr/lib/data.txt"};
+  const std::vector<PlannedImage> planned = plan_slim(bundle, request);
+  REQUIRE(planned.size() == 1);
+  const auto blobs = build_slim_layers(planned[0].plan, planned[0].sources(), SlimOptions{});
   CHECK(bundle.opens(image.layers[0].path) == opens[0] + 1);
   CHECK(bundle.opens(image.layers[1].path) == opens[1] + 2);
 

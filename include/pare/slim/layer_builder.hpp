@@ -24,10 +24,6 @@ struct PlanSources {
   const HostFiles* host_files = nullptr;  ///< HostBytes
 };
 
-/// The sources of a plan made from `tree`, which build_tree read from `bundle` and `image`.
-PlanSources tree_sources(const Bundle& bundle, const Image& image, const ImageTree& tree,
-                         const LayerLimits& limits);
-
 /// Writes the plan's layers (one, or a base and an app layer). Bytes stored in `sources.store`
 /// and host files are streamed from there; the rest is copied out of the source layers in a
 /// second pass that reads only the layers holding them, once each, into a temporary store
