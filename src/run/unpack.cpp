@@ -154,19 +154,6 @@ UniqueFd create_file(BeneathDirs& dirs, const std::string& path, const fs::path&
   return fd;
 }
 
-/// Copies every byte of one open file into another (a rare second copy of one tar entry).
-void copy_fd(int from, int to, const fs::path& root, std::string_view path) {
-  std::vector<std::byte> chunk(std::size_t{64} << 10U);
-  for (off_t offset = 0;;) {
-    const ssize_t n = ::pread(from, chunk.data(), chunk.size(), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw io_error("cannot read back", root, path);
-    if (n == 0) return;
-    write_all(to, std::span(chunk).first(static_cast<std::size_t>(n)), (root / path).string());
-    offset += n;
-  }
-}
-
 /// The rootfs folder itself, which the caller names (its own symlinks are the caller's).
 UniqueFd open_rootfs(const fs::path& rootfs) {
   return UniqueFd(::open(rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -262,37 +249,18 @@ void unpack_rootfs(const Bundle& bundle, const Image& image, const ImageTree& tr
                  if (entry.type != EntryType::kFile) return;
                  const auto literal = normalize_path(entry.path);
                  if (!literal || literal->empty()) return;
-                 // The entry landed where the image resolved its folder (a symlinked parent
-                 // is followed inside the root); a hardlink names it as written.
-                 std::vector<Inode*> targets;
-                 if (auto it = inodes.find({layer, *literal}); it != inodes.end()) {
-                   targets.push_back(&it->second);
-                 }
-                 const Resolution parent = tree.rootfs.resolve(parent_path(*literal));
-                 if (parent.node != nullptr && parent.node->type == EntryType::kDir) {
-                   const std::string placed = join_path(parent.path, base_name(*literal));
-                   if (placed != *literal) {
-                     if (auto it = inodes.find({layer, placed}); it != inodes.end()) {
-                       targets.push_back(&it->second);
-                     }
-                   }
-                 }
-                 targets.erase(std::remove_if(targets.begin(), targets.end(),
-                                              [](const Inode* i) { return !i->needs_layer; }),
-                               targets.end());
-                 if (targets.empty()) return;
-                 const std::string& first = targets.front()->paths.front();
-                 const UniqueFd fd = create_file(dirs, first, dest);
+                 // An inode's key is its bytes' entry as the tar names it (LayerBytes), so
+                 // a file written through a symlinked folder is found by that name too.
+                 const auto it = inodes.find({layer, *literal});
+                 if (it == inodes.end() || !it->second.needs_layer) return;
+                 Inode& inode = it->second;
+                 // A layer that holds a path twice: the last entry wins (O_TRUNC), as in the tree.
+                 const std::string& carrier = inode.paths.front();
+                 const UniqueFd fd = create_file(dirs, carrier, dest);
                  for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
-                   write_all(fd.get(), std::span(chunk).first(n), (dest / first).string());
+                   write_all(fd.get(), std::span(chunk).first(n), (dest / carrier).string());
                  }
-                 for (Inode* inode : targets) {
-                   if (inode != targets.front()) {
-                     const UniqueFd copy = create_file(dirs, inode->paths.front(), dest);
-                     copy_fd(fd.get(), copy.get(), dest, first);
-                   }
-                   inode->written = true;
-                 }
+                 inode.written = true;
                });
   }
   for (const auto& [key, inode] : inodes) {
