@@ -103,11 +103,11 @@ TEST_CASE("pack: a request is checked before any program is read") {
   request.options.ca_bundle = "/etc/ssl/certs/ca-certificates.crt";
   CHECK(code_of([&] { check_pack_request(request); }) == ExitCode::kUsage);
   request.options.ca_bundle.reset();
+  // Two programs that pack alone: only the preset's one-manifest rule refuses them.
+  request.binaries = {binary("static-musl"), binary("arm64-static")};
   request.preset = Preset::kLambda;
-  request.binaries.push_back(binary("arm64-static"));
   CHECK(code_of([&] { plan_pack(request); }) == ExitCode::kUsage);
   request.preset = Preset::kNone;
-  request.binaries = {binary("static-musl"), binary("arm64-static")};
   const auto planned = plan_pack(request);
   REQUIRE(planned.size() == 2);
   CHECK(planned[0].image.config.architecture == "amd64");
