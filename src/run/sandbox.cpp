@@ -21,13 +21,16 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <exception>
 #include <optional>
 #include <string_view>
+#include <thread>
 
 #include "pare/fs/users.hpp"
 #include "pare/run/unpack.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
+#include "tracer.hpp"
 
 namespace pare {
 
@@ -99,6 +102,12 @@ UniqueFd open_emulator(const std::string& architecture) {
                                      " not found in /usr/bin (apt install qemu-user-static)");
 }
 
+/// Where qemu-user looks first for every absolute path the guest names (Debian's
+/// CONFIG_QEMU_INTERP_PREFIX, "/etc/qemu-binfmt/%M"), also when binfmt_misc starts it.
+std::string emulator_prefix(const std::string& architecture) {
+  return architecture == "arm64" ? "/etc/qemu-binfmt/aarch64" : "/etc/qemu-binfmt/x86_64";
+}
+
 // ---------------------------------------------------------------------------------------------
 // The child: everything from here to execve runs between clone and exec, so it only makes
 // system calls on memory prepared before the clone (no allocation, no locks, no exceptions).
@@ -117,6 +126,8 @@ enum class Step : int {
   kHostname,
   kWorkingDir,
   kCapabilities,
+  kTraceMe,
+  kSeccomp,
   kGroups,
   kGid,
   kUid,
@@ -143,6 +154,7 @@ struct ChildPlan {
   int output_fd = -1;  ///< the write end of the output pipe
   int failure_fd = -1;
   int go_fd = -1;
+  const SeccompFilter* trace_filter = nullptr;  ///< set when the run is traced
 };
 
 /// Docker's default capability set, minus CAP_MKNOD: Docker relies on a device cgroup to make
@@ -320,6 +332,18 @@ bool protect_proc() {
   loopback_up();
   if (::chdir(plan.working_dir.c_str()) != 0) child_fail(plan, Step::kWorkingDir);
   if (!drop_capabilities()) child_fail(plan, Step::kCapabilities);
+  if (plan.trace_filter != nullptr) {
+    // Before setuid: the filter goes in while CAP_SYS_ADMIN is still held.
+    switch (start_traced(*plan.trace_filter)) {
+      case TraceStart::kStarted:
+        break;
+      case TraceStart::kTraceMe:
+      case TraceStart::kStop:
+        child_fail(plan, Step::kTraceMe);
+      case TraceStart::kSeccomp:
+        child_fail(plan, Step::kSeccomp);
+    }
+  }
   // Raw system calls: glibc's wrappers would try to reach threads this copy does not have.
   if (::syscall(SYS_setgroups, plan.id.groups.size(), plan.id.groups.data()) != 0) {
     child_fail(plan, Step::kGroups);
@@ -345,11 +369,15 @@ bool protect_proc() {
 /// Kills and reaps the child unless the run reached its end (an exception on the way).
 class ChildGuard {
  public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
+  ChildGuard(pid_t pid, bool traced) : pid_(pid), traced_(traced) {}
   ChildGuard(const ChildGuard&) = delete;
   ChildGuard& operator=(const ChildGuard&) = delete;
   ~ChildGuard() {
     if (pid_ <= 0) return;
+    if (traced_) {
+      kill_traced(pid_);
+      return;
+    }
     ::kill(pid_, SIGKILL);
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -364,9 +392,32 @@ class ChildGuard {
     pid_ = -1;
     return status;
   }
+  /// The child was reaped elsewhere (the tracer).
+  void release() { pid_ = -1; }
 
  private:
   pid_t pid_;
+  bool traced_;
+};
+
+/// Signals pid 1 through a pidfd where the kernel has them, so a signal sent after the tracer
+/// reaped it cannot reach a process that took its number.
+class Signaller {
+ public:
+  explicit Signaller(pid_t pid)
+      : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+  void send(int signal) const {
+    if (pidfd_) {
+      (void)::syscall(SYS_pidfd_send_signal, pidfd_.get(), signal, nullptr, 0);
+    } else {
+      ::kill(pid_, signal);
+    }
+  }
+  bool safe() const { return static_cast<bool>(pidfd_); }
+
+ private:
+  pid_t pid_;
+  UniqueFd pidfd_;
 };
 
 struct Pipe {
@@ -406,6 +457,10 @@ std::string step_words(Step step) {
       return "enter the WorkingDir";
     case Step::kCapabilities:
       return "drop capabilities";
+    case Step::kTraceMe:
+      return "be traced (ptrace PTRACE_TRACEME)";
+    case Step::kSeccomp:
+      return "install the seccomp filter that traces the run";
     case Step::kGroups:
       return "set the supplementary groups";
     case Step::kGid:
@@ -461,6 +516,101 @@ void keep_output(RunResult& result, std::span<const char> bytes, std::size_t lim
   result.dropped += bytes.size() - kept;
 }
 
+/// What reading the pipes learned.
+struct Pumped {
+  RunResult result;  ///< output, dropped, timed_out
+  ChildFailure failed;
+  std::size_t failure_bytes = 0;
+  bool terminating = false;  ///< SIGTERM was sent at the timeout
+};
+
+constexpr auto kGrace = std::chrono::seconds(2);
+
+/// Reads the output and failure pipes until both are closed (every process that held them is
+/// gone), stopping pid 1 at the deadline: SIGKILL, or SIGTERM and SIGKILL after the grace.
+void pump_output(const RunRequest& request, int output_fd, int failure_fd,
+                 const Signaller& signaller, Clock::time_point start, Pumped& out) {
+  std::array<char, 65536> buffer{};
+  std::array<pollfd, 2> fds{{{output_fd, POLLIN, 0}, {failure_fd, POLLIN, 0}}};
+  auto deadline = start + request.timeout;
+  bool killed = false;
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    const auto now = Clock::now();
+    if (now >= deadline) {
+      if (killed) break;  // something outside the namespace holds the pipe: stop waiting
+      out.result.timed_out = true;
+      deadline = now + kGrace;
+      if (request.terminate_at_timeout && !out.terminating) {
+        signaller.send(SIGTERM);
+        out.terminating = true;
+        continue;
+      }
+      // SIGKILL to pid 1 of the namespace kills every process in it.
+      signaller.send(SIGKILL);
+      killed = true;
+      continue;
+    }
+    // At most a minute per poll, so a huge timeout cannot overflow poll's int.
+    const auto wait = std::min<std::chrono::milliseconds>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+        std::chrono::minutes(1));
+    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()) + 1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) throw Error(ExitCode::kSystem, errno_message("poll"));
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds.at(i).fd < 0 || fds.at(i).revents == 0) continue;
+      const ssize_t n = ::read(fds.at(i).fd, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        fds.at(i).fd = -1;
+        continue;
+      }
+      const auto bytes = std::span<const char>(buffer).first(static_cast<std::size_t>(n));
+      if (i == 0) {
+        keep_output(out.result, bytes, request.max_output);
+      } else {
+        const std::size_t take = std::min(bytes.size(), sizeof out.failed - out.failure_bytes);
+        std::memcpy(reinterpret_cast<char*>(&out.failed) + out.failure_bytes, bytes.data(), take);
+        out.failure_bytes += take;
+      }
+    }
+  }
+}
+
+/// pump_output on its own thread while this one traces (ptrace's tracer is the thread that
+/// cloned the child, and it waits in waitpid). Joined before the child is reaped on an
+/// exception: the SIGKILL sent then closes the pipes.
+class PumpThread {
+ public:
+  PumpThread(const RunRequest& request, int output_fd, int failure_fd, const Signaller& signaller,
+             Clock::time_point start, Pumped& out)
+      : signaller_(signaller),
+        thread_([&request, output_fd, failure_fd, &signaller, start, &out, this] {
+          try {
+            pump_output(request, output_fd, failure_fd, signaller, start, out);
+          } catch (...) {
+            error_ = std::current_exception();
+          }
+        }) {}
+  PumpThread(const PumpThread&) = delete;
+  PumpThread& operator=(const PumpThread&) = delete;
+  ~PumpThread() {
+    if (!thread_.joinable()) return;
+    signaller_.send(SIGKILL);
+    thread_.join();
+  }
+  /// Waits for the pipes to close; rethrows what the thread threw.
+  void join() {
+    thread_.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  const Signaller& signaller_;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
 }  // namespace
 
 RunResult run_in_sandbox(const RunRequest& request) {
@@ -504,6 +654,9 @@ RunResult run_in_sandbox(const RunRequest& request) {
   plan.failure_fd = failure.write.get();
   plan.go_fd = go_child.get();
 
+  std::optional<SeccompFilter> filter;
+  if (request.trace) plan.trace_filter = &filter.emplace();
+
   // A fork-like clone (no new stack): the child is pid 1 of the new namespaces at once.
   constexpr unsigned long kFlags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS |
                                    CLONE_NEWIPC | CLONE_NEWCGROUP | SIGCHLD;
@@ -520,10 +673,14 @@ RunResult run_in_sandbox(const RunRequest& request) {
     }
     throw Error(ExitCode::kSystem, "cannot create the sandbox's namespaces: clone: " + reason);
   }
-  ChildGuard child(static_cast<pid_t>(pid));
+  ChildGuard child(static_cast<pid_t>(pid), request.trace);
+  const Signaller signaller(static_cast<pid_t>(pid));
   output.write.reset();
   failure.write.reset();
   go_child.reset();
+  if (request.trace && !signaller.safe()) {
+    throw Error(ExitCode::kSystem, errno_message("cannot trace the run: pidfd_open (Linux 5.3)"));
+  }
 
   // What a runtime writes into every container, confined to the rootfs.
   write_rootfs_file(
@@ -537,51 +694,28 @@ RunResult run_in_sandbox(const RunRequest& request) {
   }
   go_parent.reset();
 
-  RunResult result;
-  std::array<char, 65536> buffer{};
-  ChildFailure failed;
-  std::size_t failure_bytes = 0;
-  std::array<pollfd, 2> fds{{{output.read.get(), POLLIN, 0}, {failure.read.get(), POLLIN, 0}}};
-  auto deadline = start + request.timeout;
-  bool killed = false;
-  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      if (killed) break;  // something outside the namespace holds the pipe: stop waiting
-      // SIGKILL to pid 1 of the namespace kills every process in it.
-      ::kill(static_cast<pid_t>(pid), SIGKILL);
-      killed = true;
-      result.timed_out = true;
-      deadline = now + std::chrono::seconds(2);
-      continue;
-    }
-    // At most a minute per poll, so a huge timeout cannot overflow poll's int.
-    const auto wait = std::min<std::chrono::milliseconds>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
-        std::chrono::minutes(1));
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()) + 1);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw Error(ExitCode::kSystem, errno_message("poll"));
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds.at(i).fd < 0 || fds.at(i).revents == 0) continue;
-      const ssize_t n = ::read(fds.at(i).fd, buffer.data(), buffer.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        fds.at(i).fd = -1;
-        continue;
-      }
-      const auto bytes = std::span<const char>(buffer).first(static_cast<std::size_t>(n));
-      if (i == 0) {
-        keep_output(result, bytes, request.max_output);
-      } else {
-        const std::size_t take = std::min(bytes.size(), sizeof failed - failure_bytes);
-        std::memcpy(reinterpret_cast<char*>(&failed) + failure_bytes, bytes.data(), take);
-        failure_bytes += take;
-      }
-    }
+  Pumped pumped;
+  int status = 0;
+  if (request.trace) {
+    TraceSettings settings;
+    settings.host_rootfs = fs::weakly_canonical(plan.rootfs, error).string();
+    settings.program = request.program;
+    settings.max_accesses = request.max_accesses;
+    if (emulator) settings.emulator_prefix = emulator_prefix(request.architecture);
+    Tracer tracer(static_cast<pid_t>(pid), std::move(settings));
+    PumpThread pump(request, output.read.get(), failure.read.get(), signaller, start, pumped);
+    status = tracer.run();
+    child.release();
+    pump.join();
+    pumped.result.accesses = tracer.take_accesses();
+    pumped.result.accesses_truncated = tracer.truncated();
+  } else {
+    pump_output(request, output.read.get(), failure.read.get(), signaller, start, pumped);
+    status = child.wait();
   }
-  const int status = child.wait();
-  if (failure_bytes == sizeof failed) {
+  RunResult result = std::move(pumped.result);
+  if (pumped.failure_bytes == sizeof pumped.failed) {
+    const ChildFailure& failed = pumped.failed;
     if (failed.step != Step::kExec) throw setup_error(request, failed);
     result.exit_code = failed.error == ENOENT ? 127 : 126;
     result.output = "pare: exec " + request.program + ": " + std::strerror(failed.error) + "\n";
@@ -593,6 +727,8 @@ RunResult run_in_sandbox(const RunRequest& request) {
     result.signal = WTERMSIG(status);
     result.exit_code = 128 + result.signal;
   }
+  // Ended after the SIGTERM, by itself rather than by the SIGKILL after the grace.
+  result.terminated = pumped.terminating && result.signal != SIGKILL;
   return result;
 }
 

@@ -5,7 +5,9 @@
 # program that prints what a container sees (argv, env, cwd, ids, hostname, pid, /proc, /dev,
 # /etc/hosts, whether the host's /usr shows through) or does one thing (exit with a code, sleep,
 # crash, print a lot, leave an orphan). probe-amd64 is built with musl-gcc -static, probe-arm64
-# with aarch64-linux-gnu-gcc -static (run under qemu-aarch64-static).
+# with aarch64-linux-gnu-gcc -static (run under qemu-aarch64-static). tracee-amd64 and
+# tracee-arm64, built the same ways from tracee.c (next to this script), are what
+# tests/run/trace_test.cpp traces.
 #
 # A probe whose compiler is missing is left out with a note on stderr; the tests that need it
 # then fail when CI=true and are skipped otherwise.
@@ -17,6 +19,7 @@ if [[ $# -ne 1 ]]; then
 fi
 
 export LC_ALL=C
+HERE=$(cd "$(dirname "$0")" && pwd)
 OUTDIR=$1
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -126,13 +129,16 @@ build() {
 
 if have musl-gcc; then
   build probe-amd64 musl-gcc -static -O2 -o "$WORK/probe-amd64" "$WORK/probe.c"
+  build tracee-amd64 musl-gcc -static -O2 -pthread -o "$WORK/tracee-amd64" "$HERE/tracee.c"
 else
-  echo "make-sandbox-fixtures: probe-amd64 not built: musl-gcc is missing" >&2
+  echo "make-sandbox-fixtures: probe-amd64 and tracee-amd64 not built: musl-gcc is missing" >&2
 fi
 if have aarch64-linux-gnu-gcc; then
   build probe-arm64 aarch64-linux-gnu-gcc -static -O2 -o "$WORK/probe-arm64" "$WORK/probe.c"
+  build tracee-arm64 aarch64-linux-gnu-gcc -static -O2 -pthread -o "$WORK/tracee-arm64" \
+    "$HERE/tracee.c"
 else
-  echo "make-sandbox-fixtures: probe-arm64 not built: aarch64-linux-gnu-gcc is missing" >&2
+  echo "make-sandbox-fixtures: probe-arm64 and tracee-arm64 not built: aarch64-linux-gnu-gcc is missing" >&2
 fi
-echo "make-sandbox-fixtures: $(find "$OUTDIR" -maxdepth 1 -type f | wc -l) probes in $OUTDIR"
+echo "make-sandbox-fixtures: $(find "$OUTDIR" -maxdepth 1 -type f | wc -l) programs in $OUTDIR"
 exit "$failed"

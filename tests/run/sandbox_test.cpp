@@ -13,94 +13,23 @@
 #include <string>
 #include <vector>
 
-#include "../support.hpp"
 #include "pare/run/sandbox.hpp"
 #include "pare/util/error.hpp"
+#include "sandbox_support.hpp"
 
-// These tests run real static programs (tests/run/make-sandbox-fixtures.sh) in real
-// namespaces. They need root, and qemu-aarch64-static for arm64; without them a test skips
-// (a MESSAGE, then return) on a user's machine and fails when CI=true.
+// These tests run the static probe (tests/run/make-sandbox-fixtures.sh) in real namespaces;
+// sandbox_support.hpp says when they skip.
 
 using namespace pare;
 namespace fs = std::filesystem;
 
 namespace {
 
-/// False, with a skip message or (in CI) a failure, when `ok` is false.
-bool require_or_skip(bool ok, const std::string& what) {
-  if (ok) return true;
-  if (in_ci()) {
-    FAIL_CHECK(what << " (CI=true: this is a failure, not a skip)");
-  } else {
-    MESSAGE("skipped: " << what);
-  }
-  return false;
-}
-
-std::string probe_path(const std::string& arch) {
-  const char* dir = std::getenv("PARE_BUILD_DIR");
-  return std::string(dir != nullptr ? dir : "build") + "/sandbox-testdata/probe-" + arch;
-}
-
 bool have_probe(const std::string& arch) {
-  return require_or_skip(fs::exists(probe_path(arch)), "no " + probe_path(arch));
+  return have_program("probe", arch);
 }
 
-bool have_root() {
-  return require_or_skip(::geteuid() == 0, "run_in_sandbox needs root");
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-/// A small image root: the probe at /bin/probe, passwd and group with root, nonroot (65532)
-/// and nobody, /data, /home/nonroot and /tmp. No /usr: the host's must not show through.
-class Rootfs {
- public:
-  explicit Rootfs(const std::string& arch = "amd64") {
-    std::string tmpl = (fs::temp_directory_path() / "pare-sandbox.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-    fs::permissions(path_, fs::perms(0755));
-    fs::create_directories(path_ / "bin");
-    fs::create_directories(path_ / "etc");
-    fs::create_directories(path_ / "data");
-    fs::create_directories(path_ / "home/nonroot");
-    fs::create_directories(path_ / "tmp");
-    fs::permissions(path_ / "tmp", fs::perms(01777));
-    REQUIRE(::chown((path_ / "home/nonroot").c_str(), 65532, 65532) == 0);
-    fs::copy_file(probe_path(arch), path_ / "bin/probe");
-    fs::permissions(path_ / "bin/probe", fs::perms(0755));
-    write_text(path_ / "etc/passwd",
-               "root:x:0:0:root:/root:/sbin/nologin\n"
-               "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
-               "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n");
-    write_text(path_ / "etc/group",
-               "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\nextra:x:4000:someone,nonroot\n");
-  }
-  Rootfs(const Rootfs&) = delete;
-  Rootfs& operator=(const Rootfs&) = delete;
-  ~Rootfs() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
-  RunRequest request(std::vector<std::string> args) const {
-    RunRequest r;
-    r.rootfs = path_;
-    r.program = "/bin/probe";
-    r.argv = {"probe"};
-    r.argv.insert(r.argv.end(), args.begin(), args.end());
-    r.timeout = std::chrono::seconds(20);
-    return r;
-  }
-
- private:
-  fs::path path_;
-};
+using Rootfs = SandboxRoot;
 
 bool has_line(const std::string& output, const std::string& line) {
   return ("\n" + output).find("\n" + line + "\n") != std::string::npos;
@@ -263,11 +192,7 @@ TEST_CASE("run_in_sandbox: output past max_output is counted and dropped") {
 }
 
 TEST_CASE("run_in_sandbox: an arm64 program runs under qemu and sees the same container") {
-  if (!have_root() || !have_probe("arm64")) return;
-  if (!require_or_skip(fs::exists("/usr/bin/qemu-aarch64-static"),
-                       "no /usr/bin/qemu-aarch64-static (apt install qemu-user-static)")) {
-    return;
-  }
+  if (!have_root() || !have_probe("arm64") || !have_qemu_aarch64()) return;
   const Rootfs root("arm64");
   RunRequest r = root.request({"report", "arg"});
   r.argv.front() = "arm-argv0";

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "pare/run/trace.hpp"
+
 namespace pare {
 
 /// What to run, and in what, as a container runtime would be asked.
@@ -26,8 +28,14 @@ struct RunRequest {
   /// under the host's qemu-aarch64-static or qemu-x86_64-static.
   std::string architecture;
   std::chrono::milliseconds timeout{10000};
+  /// At `timeout`, stop the program as `docker stop` stops a server: SIGTERM to pid 1, then
+  /// SIGKILL after a grace of 2 s. Otherwise SIGKILL at once.
+  bool terminate_at_timeout = false;
   std::string hostname = "pare-verify";
   std::size_t max_output = std::size_t{1} << 20U;  ///< bytes of output kept; the rest counted
+  /// Record every path the program and its children use (RunResult::accesses).
+  bool trace = false;
+  std::size_t max_accesses = 200'000;  ///< distinct FileAccess records kept; the rest dropped
 };
 
 /// How the run ended.
@@ -35,8 +43,15 @@ struct RunResult {
   int exit_code = 0;  ///< the program's exit status; 128 + signal when a signal killed it
   int signal = 0;     ///< the signal that killed it, else 0
   bool timed_out = false;
+  /// After the SIGTERM of terminate_at_timeout, pid 1 ended within the grace (a clean stop of
+  /// a server when exit_code is 0), rather than by the SIGKILL that follows it.
+  bool terminated = false;
   std::string output;         ///< stdout and stderr, interleaved as a terminal shows them
   std::uint64_t dropped = 0;  ///< bytes of output past max_output, counted and dropped
+  /// With trace: the paths used, deduplicated by (path, call, error) keeping the first, in
+  /// order of first occurrence.
+  std::vector<FileAccess> accesses;
+  bool accesses_truncated = false;  ///< more than max_accesses distinct records came
 };
 
 /// Runs `request.program` in the unpacked image as `docker run` without `--init` would: the
@@ -61,16 +76,29 @@ struct RunResult {
 /// argv[1..]`.
 ///
 /// Output is read until the program and everything it started are gone, or until `timeout`,
-/// when pid 1 is killed with SIGKILL (which kills the namespace) and timed_out is set.
+/// when timed_out is set and pid 1 is killed with SIGKILL (which kills the namespace), or,
+/// with terminate_at_timeout, sent SIGTERM and given 2 s to end before the SIGKILL.
+///
+/// Tracing (`trace`). The child, once set up and still privileged, asks to be traced
+/// (PTRACE_TRACEME), stops for pare to set its options, and installs a seccomp filter that
+/// stops only the path system calls (open*, exec*, *stat*, access*, readlink*, chdir, mkdir*,
+/// getdents*, rename*, unlink*, symlink*, link*, chmod*, chown*, utime*, mknod*, truncate,
+/// statfs) for pare; every other call runs at full speed. pare follows forks, clones and
+/// execs (EXITKILL: the tree dies with pare), reads each path and its result, and names it
+/// in image terms: relative paths and dirfds are joined with the cwd or the descriptor's path
+/// as /proc names them, a descriptor from the host is never named, and /proc, /sys and /dev
+/// are left out. The sandbox's own setup is not seen; its exec is recorded as an "execve" of
+/// `program`, also under qemu, whose own host calls carry the guest's paths. Setuid programs
+/// keep working (the filter is installed before setuid, so no_new_privs is not needed).
 ///
 /// Errors. Throws Error exit 4: not privileged enough to make the namespaces or mounts
 /// ("verify --run needs root (CAP_SYS_ADMIN) ..."), no qemu-*-static for a foreign architecture
 /// (naming the binary and `apt install qemu-user-static`), or another system failure while
-/// setting up. Throws Error exit 3, before the program starts: a User not found in the image,
-/// a WorkingDir that does not exist or is not a folder, an unknown architecture. When the
-/// program itself cannot be exec'd, the result is what docker reports: exit_code 127 when it
-/// does not exist (ENOENT), 126 otherwise (EACCES, ENOEXEC, ...), and output
-/// "pare: exec <program>: <strerror>".
+/// setting up (with trace: ptrace or seccomp refused). Throws Error exit 3, before the program
+/// starts: a User not found in the image, a WorkingDir that does not exist or is not a folder, an
+/// unknown architecture. When the program itself cannot be exec'd, the result is what docker
+/// reports: exit_code 127 when it does not exist (ENOENT), 126 otherwise (EACCES, ENOEXEC, ...),
+/// and output "pare: exec <program>: <strerror>".
 RunResult run_in_sandbox(const RunRequest& request);
 
 }  // namespace pare
