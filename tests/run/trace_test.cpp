@@ -4,12 +4,14 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "pare/run/sandbox.hpp"
 #include "pare/run/trace.hpp"
+#include "pare/util/error.hpp"
 #include "sandbox_support.hpp"
 
 // These tests trace the static tracee (tests/run/tracee.c, built by make-sandbox-fixtures.sh)
@@ -117,6 +119,21 @@ TEST_CASE("run_in_sandbox trace: relative paths join the cwd or the dirfd, lexic
   check_image_paths(result, root);
 }
 
+TEST_CASE("run_in_sandbox trace: a removed cwd still names the image path") {
+  if (!ready()) return;
+  const TraceRoot root;
+  const RunResult result = run_in_sandbox(root.traced({"deleted"}));
+  INFO(describe(result.accesses));
+  CHECK(result.exit_code == 0);
+  const std::vector<FileAccess> expected = {exec_tracee(),
+                                            {"/tmp/gone", "mkdir", 0, 1},
+                                            {"/tmp/gone", "chdir", 0, 1},
+                                            {"/tmp/gone", "rmdir", 0, 1},
+                                            {"/tmp/gone/x", "open(O_RDONLY)", ENOENT, 1}};
+  CHECK(result.accesses == expected);
+  check_image_paths(result, root);
+}
+
 TEST_CASE("run_in_sandbox trace: a failed look-up is recorded with its errno") {
   if (!ready()) return;
   const TraceRoot root;
@@ -213,6 +230,10 @@ TEST_CASE("run_in_sandbox trace: a traced program runs as its User, and records 
   CHECK(as_user.exit_code == 0);
   CHECK(has(as_user, {"/data/a.txt", "open(O_RDONLY)", 0, 1}));
 
+  r.user = "";
+  r.working_dir = "/app";  // a setup failure before tracing starts is the same error
+  CHECK_THROWS_WITH_AS(run_in_sandbox(r), "WorkingDir /app does not exist in the image", Error);
+
   r = root.traced({"relative"});
   r.max_accesses = 3;
   const RunResult capped = run_in_sandbox(r);
@@ -273,6 +294,67 @@ TEST_CASE("run_in_sandbox trace: an arm64 program under qemu is traced by its im
   // qemu's own host binary never shows (it is exec'd from a host descriptor), nor its look-ups
   // under its interpreter prefix (/etc/qemu-binfmt/aarch64).
   for (const FileAccess& a : result.accesses) CHECK(a.path.find("qemu") == std::string::npos);
+}
+
+namespace {
+
+/// qemu-aarch64 registered with binfmt_misc for the test's length (a guest that execs another
+/// guest program goes through it), and put back as it was.
+class BinfmtAarch64 {
+ public:
+  BinfmtAarch64() {
+    if (run_command("command -v update-binfmts").status != 0) return;
+    if (!fs::exists("/proc/sys/fs/binfmt_misc/status")) {
+      if (run_command("mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc").status != 0) {
+        return;
+      }
+      mounted_ = true;
+    }
+    if (!enabled()) {
+      enabled_by_us_ = run_command("update-binfmts --enable qemu-aarch64").status == 0;
+    }
+  }
+  BinfmtAarch64(const BinfmtAarch64&) = delete;
+  BinfmtAarch64& operator=(const BinfmtAarch64&) = delete;
+  ~BinfmtAarch64() {
+    if (enabled_by_us_) run_command("update-binfmts --disable qemu-aarch64");
+    if (mounted_) run_command("umount /proc/sys/fs/binfmt_misc");
+  }
+  static bool enabled() {
+    std::ifstream entry("/proc/sys/fs/binfmt_misc/qemu-aarch64");
+    std::string first;
+    std::getline(entry, first);
+    return first == "enabled";
+  }
+
+ private:
+  bool mounted_ = false;
+  bool enabled_by_us_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("run_in_sandbox trace: an arm64 exec chain under qemu goes through binfmt_misc") {
+  if (!ready("arm64") || !have_qemu_aarch64()) return;
+  const BinfmtAarch64 binfmt;
+  if (!require_or_skip(BinfmtAarch64::enabled(),
+                       "qemu-aarch64 is not registered with binfmt_misc (update-binfmts)")) {
+    return;
+  }
+  const TraceRoot root("arm64");
+  root.add_program("/bin/second");
+  root.add_program("/bin/third");
+  RunRequest r = root.traced({"exec", "/bin/second", "exec", "/bin/third", "open", "/data/a.txt"});
+  r.architecture = "arm64";
+  const RunResult result = run_in_sandbox(r);
+  INFO(result.output);
+  INFO(describe(result.accesses));
+  CHECK(result.exit_code == 0);
+  CHECK(has(result, exec_tracee()));
+  CHECK(has(result, {"/bin/second", "execve", 0, 1}));
+  CHECK(has(result, {"/bin/third", "execve", 0, 1}));
+  CHECK(has(result, {"/data/a.txt", "open(O_RDONLY)", 0, 1}));
+  check_image_paths(result, root);
 }
 
 TEST_CASE("run_in_sandbox trace: untraced calls cost nothing, traced ones a stop each") {

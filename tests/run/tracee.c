@@ -67,6 +67,14 @@ int main(int argc, char** argv) {
     access("./c.txt", R_OK);
     return 0;
   }
+  if (strcmp(mode, "deleted") == 0) {
+    /* The cwd removed under the process: /proc/PID/cwd then says "/tmp/gone (deleted)". */
+    mkdir("/tmp/gone", 0755);
+    if (chdir("/tmp/gone") != 0) return 1;
+    if (rmdir("../gone") != 0) return 1;
+    open("x", O_RDONLY);
+    return 0;
+  }
   if (strcmp(mode, "missing") == 0) {
     open("/data/missing.txt", O_RDONLY);
     close(open("/data/new.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644));
@@ -143,7 +151,7 @@ int main(int argc, char** argv) {
     for (long n = atol(argv[2]); n > 0; --n) close(open(argv[3], O_RDONLY));
     return 0;
   }
-  put("usage: tracee modern|relative|missing|files|exec PATH ARGS|open PATH|fork PATH|"
+  put("usage: tracee modern|relative|deleted|missing|files|exec PATH ARGS|open PATH|fork PATH|"
       "thread PATH|server|stubborn|getpid N|opens N PATH\n");
   return 2;
 }
