@@ -463,6 +463,7 @@ TraceStart start_traced(const SeccompFilter& filter) noexcept {
 
 Tracer::Tracer(pid_t first, TraceSettings settings)
     : first_(first), settings_(std::move(settings)) {
+  groups_[first] = 1;
   tracees_[first].process = 1;
 }
 
@@ -477,6 +478,9 @@ int Tracer::run() {
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       tracees_.erase(tid);
+      // A leader's end is reported after its threads': the group is gone and its id free
+      // for a new process.
+      groups_.erase(tid);
       if (tid == first_) return status;
       continue;
     }
@@ -547,10 +551,11 @@ void Tracer::on_stop(pid_t tid, int status) {
 Tracer::Tracee& Tracer::tracee(pid_t tid) {
   const auto it = tracees_.find(tid);
   if (it != tracees_.end()) return it->second;
+  // A thread belongs to its thread group's process; a new group is the next process.
+  const auto [group, added] = groups_.try_emplace(thread_group(tid), 0);
+  if (added) group->second = ++processes_;
   Tracee t;
-  const pid_t group = thread_group(tid);
-  const auto leader = group != tid ? tracees_.find(group) : tracees_.end();
-  t.process = leader != tracees_.end() ? leader->second.process : ++processes_;
+  t.process = group->second;
   return tracees_.emplace(tid, std::move(t)).first->second;
 }
 

@@ -96,7 +96,8 @@ class Tracer {
   pid_t first_;
   TraceSettings settings_;
   std::unordered_map<pid_t, Tracee> tracees_;
-  int processes_ = 1;
+  std::unordered_map<pid_t, int> groups_;  ///< thread group id -> FileAccess::process
+  int processes_ = 1;                      ///< processes seen so far
   bool first_exec_done_ = false;
   std::vector<FileAccess> accesses_;
   std::unordered_set<std::string> seen_;  ///< the (path, call, error) keys of accesses_
