@@ -220,7 +220,8 @@ TEST_CASE("run_in_sandbox trace: a child process is numbered 2, a thread keeps i
         std::vector<FileAccess>{exec_tracee(), {"/data/b.txt", "open(O_RDONLY)", 0, 1}});
 }
 
-TEST_CASE("run_in_sandbox trace: a traced program runs as its User, and records are capped") {
+TEST_CASE(
+    "run_in_sandbox trace: a traced program runs as its User, setuid works, records are capped") {
   if (!ready()) return;
   const TraceRoot root;
   RunRequest r = root.traced({"open", "/data/a.txt"});
@@ -229,6 +230,15 @@ TEST_CASE("run_in_sandbox trace: a traced program runs as its User, and records 
   INFO(describe(as_user.accesses));
   CHECK(as_user.exit_code == 0);
   CHECK(has(as_user, {"/data/a.txt", "open(O_RDONLY)", 0, 1}));
+
+  // A setuid program still gains its owner: the filter needs no no_new_privs.
+  root.add_program("/bin/setuid");
+  fs::permissions(root.path() / "bin/setuid", fs::perms(04755));
+  r.program = "/bin/setuid";
+  r.argv = {"setuid", "ids"};
+  const RunResult setuid = run_in_sandbox(r);
+  CHECK(setuid.output == "uid=65532 euid=0\n");
+  CHECK(setuid.accesses == std::vector<FileAccess>{{"/bin/setuid", "execve", 0, 1}});
 
   r.user = "";
   r.working_dir = "/app";  // a setup failure before tracing starts is the same error

@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
     close(open("/dev/null", O_WRONLY));
     return 0;
   }
+  if (strcmp(mode, "ids") == 0) {
+    char line[64];
+    snprintf(line, sizeof line, "uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
+    put(line);
+    return 0;
+  }
   if (strcmp(mode, "exec") == 0 && argc > 2) {
     execv(argv[2], argv + 2);
     return 127;
@@ -151,7 +157,7 @@ int main(int argc, char** argv) {
     for (long n = atol(argv[2]); n > 0; --n) close(open(argv[3], O_RDONLY));
     return 0;
   }
-  put("usage: tracee modern|relative|deleted|missing|files|exec PATH ARGS|open PATH|fork PATH|"
+  put("usage: tracee modern|relative|deleted|missing|files|ids|exec PATH ARGS|open PATH|fork PATH|"
       "thread PATH|server|stubborn|getpid N|opens N PATH\n");
   return 2;
 }
