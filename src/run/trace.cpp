@@ -63,6 +63,7 @@ enum class Meaning : std::uint8_t {
   kMknod,
   kStatfs,
   kUselib,
+  kChroot,  ///< also changes how the process's absolute paths resolve
 };
 
 constexpr int kNone = -1;
@@ -133,6 +134,7 @@ constexpr auto kPathCalls = std::to_array<PathCall>({
     {SYS_mknod, Meaning::kMknod, kNone, 0, kNone},
     {SYS_mknodat, Meaning::kMknod, 0, 1, kNone},
     {SYS_statfs, Meaning::kStatfs, kNone, 0, kNone},
+    {SYS_chroot, Meaning::kChroot, kNone, 0, kNone},
 });
 #elif defined(__aarch64__)
 constexpr std::uint32_t kAuditArch = AUDIT_ARCH_AARCH64;
@@ -162,6 +164,7 @@ constexpr auto kPathCalls = std::to_array<PathCall>({
     {SYS_fchownat, Meaning::kChown, 0, 1, 4},
     {SYS_mknodat, Meaning::kMknod, 0, 1, kNone},
     {SYS_statfs, Meaning::kStatfs, kNone, 0, kNone},
+    {SYS_chroot, Meaning::kChroot, kNone, 0, kNone},
 });
 #else
 #error "tracing knows the system calls of x86_64 and aarch64 hosts only"
@@ -258,6 +261,8 @@ std::string call_name(Meaning meaning, std::uint64_t flags) {
       return "statfs";
     case Meaning::kUselib:
       return "uselib";
+    case Meaning::kChroot:
+      return "chroot";
   }
   return "?";
 }
@@ -526,6 +531,9 @@ void Tracer::on_stop(pid_t tid, int status) {
     // The stop a tracee starts with: the first process's own, or an auto-attached child's.
     t.started = true;
     if (tid == first_) {
+      // The image's root, as the first process has it once the sandbox is set up.
+      image_root_ =
+          UniqueFd(::open(proc_path(tid, "root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
       constexpr long kOptions = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                                 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
                                 PTRACE_O_TRACESYSGOOD;
@@ -614,6 +622,7 @@ void Tracer::on_syscall_exit(pid_t tid, Tracee& tracee) {
     if (error >= 512 && error <= 516) return;
     access.error = error;
   }
+  if (access.call == "chroot" && access.error == 0) chrooted_ = true;
   record(std::move(access));
 }
 
@@ -655,8 +664,9 @@ void Tracer::record(FileAccess access) {
 
 std::optional<std::string> Tracer::image_path(std::string link) const {
   // The kernel names a path from the reader's root. A pivot_root'ed tracee's own paths are
-  // not reachable from the tracer's, so they come in image terms ("/etc"); after a chroot
-  // they come with the host's rootfs in front, which is taken off.
+  // not reachable from the tracer's, so they come in image terms ("/etc"), whatever chroot
+  // the tracee made; where the sandbox had to chroot instead they come with the host's rootfs
+  // in front, which is taken off.
   constexpr std::string_view kDeleted = " (deleted)";
   if (link.ends_with(kDeleted)) link.resize(link.size() - kDeleted.size());
   const std::string& root = settings_.host_rootfs;
@@ -683,12 +693,14 @@ std::optional<std::string> Tracer::fd_path(pid_t tid, int fd) const {
   std::optional<std::string> path = image_path(std::move(*link));
   if (!path) return std::nullopt;
   // A descriptor inherited from the host names a host path: keep a path only when the
-  // tracee's root holds that very file there.
+  // image's root holds that very file there.
   struct stat opened {};
   struct stat named {};
-  if (::stat(fd_link.c_str(), &opened) != 0 ||
-      ::stat((proc_path(tid, "root") + *path).c_str(), &named) != 0 ||
-      opened.st_dev != named.st_dev || opened.st_ino != named.st_ino) {
+  const std::string relative = path->size() > 1 ? path->substr(1) : ".";
+  const int found = image_root_ ? ::fstatat(image_root_.get(), relative.c_str(), &named, 0)
+                                : ::stat((proc_path(tid, "root") + *path).c_str(), &named);
+  if (::stat(fd_link.c_str(), &opened) != 0 || found != 0 || opened.st_dev != named.st_dev ||
+      opened.st_ino != named.st_ino) {
     return std::nullopt;
   }
   return path;
@@ -697,7 +709,15 @@ std::optional<std::string> Tracer::fd_path(pid_t tid, int fd) const {
 std::optional<std::string> Tracer::resolve(pid_t tid, int dirfd, const std::string& path,
                                            bool empty_is_dirfd, bool in_root) const {
   if (path.empty() && !empty_is_dirfd) return std::nullopt;  // ENOENT, no file named
-  if (path.starts_with('/') && !in_root) return rooted(path);
+  if (path.starts_with('/') && !in_root) {
+    if (!chrooted_) return rooted(path);
+    // Inside a chroot the program made, "/" is its root (/proc/PID/root, in image terms).
+    std::optional<std::string> root = read_link(proc_path(tid, "root"));
+    if (root) root = image_path(std::move(*root));
+    if (!root) return std::nullopt;
+    root->append("/").append(path);
+    return rooted(*root);
+  }
   std::optional<std::string> base = dirfd == AT_FDCWD ? cwd_path(tid) : fd_path(tid, dirfd);
   if (!base) return std::nullopt;
   if (path.empty()) return base;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pare/run/trace.hpp"
+#include "pare/util/file.hpp"
 
 namespace pare {
 
@@ -99,6 +100,8 @@ class Tracer {
   std::unordered_map<pid_t, int> groups_;  ///< thread group id -> FileAccess::process
   int processes_ = 1;                      ///< processes seen so far
   bool first_exec_done_ = false;
+  UniqueFd image_root_;    ///< the sandbox's root (/proc/PID/root of the first process), O_PATH
+  bool chrooted_ = false;  ///< a process chrooted: absolute paths need its root
   std::vector<FileAccess> accesses_;
   std::unordered_set<std::string> seen_;  ///< the (path, call, error) keys of accesses_
   bool truncated_ = false;

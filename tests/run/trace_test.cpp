@@ -134,6 +134,21 @@ TEST_CASE("run_in_sandbox trace: a removed cwd still names the image path") {
   check_image_paths(result, root);
 }
 
+TEST_CASE("run_in_sandbox trace: after the program's own chroot, paths are in its new root") {
+  if (!ready()) return;
+  const TraceRoot root;
+  const RunResult result = run_in_sandbox(root.traced({"chroot"}));
+  INFO(describe(result.accesses));
+  CHECK(result.exit_code == 0);
+  const std::vector<FileAccess> expected = {exec_tracee(),
+                                            {"/data", "chroot", 0, 1},
+                                            {"/data", "chdir", 0, 1},
+                                            {"/data/a.txt", "open(O_RDONLY)", 0, 1},
+                                            {"/data/sub/c.txt", "open(O_RDONLY)", 0, 1}};
+  CHECK(result.accesses == expected);
+  check_image_paths(result, root);
+}
+
 TEST_CASE("run_in_sandbox trace: a failed look-up is recorded with its errno") {
   if (!ready()) return;
   const TraceRoot root;

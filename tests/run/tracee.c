@@ -75,6 +75,13 @@ int main(int argc, char** argv) {
     open("x", O_RDONLY);
     return 0;
   }
+  if (strcmp(mode, "chroot") == 0) {
+    /* Absolute paths inside a chroot the program made resolve in its new root. */
+    if (chroot("/data") != 0 || chdir("/") != 0) return 1;
+    close(open("/a.txt", O_RDONLY));
+    close(open("sub/c.txt", O_RDONLY));
+    return 0;
+  }
   if (strcmp(mode, "missing") == 0) {
     open("/data/missing.txt", O_RDONLY);
     close(open("/data/new.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644));
@@ -157,7 +164,8 @@ int main(int argc, char** argv) {
     for (long n = atol(argv[2]); n > 0; --n) close(open(argv[3], O_RDONLY));
     return 0;
   }
-  put("usage: tracee modern|relative|deleted|missing|files|ids|exec PATH ARGS|open PATH|fork PATH|"
+  put("usage: tracee modern|relative|deleted|chroot|missing|files|ids|exec PATH ARGS|open "
+      "PATH|fork PATH|"
       "thread PATH|server|stubborn|getpid N|opens N PATH\n");
   return 2;
 }
