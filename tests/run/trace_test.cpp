@@ -302,6 +302,18 @@ TEST_CASE("run_in_sandbox trace: a server that ignores SIGTERM is killed after t
   CHECK(result.output == "ready\n");
   CHECK(took >= std::chrono::milliseconds(2300));  // the timeout, then the 2 s grace
   CHECK(took < std::chrono::seconds(8));
+
+  // Without terminate_at_timeout a traced server is killed at once, as an untraced one.
+  r = root.traced({"server"});
+  r.timeout = std::chrono::milliseconds(300);
+  const auto kill_start = std::chrono::steady_clock::now();
+  const RunResult killed = run_in_sandbox(r);
+  CHECK(killed.timed_out);
+  CHECK_FALSE(killed.terminated);
+  CHECK(killed.signal == 9);
+  CHECK(killed.output == "ready\n");
+  CHECK(killed.accesses == std::vector<FileAccess>{exec_tracee()});
+  CHECK(std::chrono::steady_clock::now() - kill_start < std::chrono::seconds(2));
 }
 
 TEST_CASE("run_in_sandbox trace: an arm64 program under qemu is traced by its image paths") {
