@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <set>
 #include <utility>
 
 namespace pare {
@@ -27,24 +28,38 @@ constexpr std::uint16_t kEtDyn = 3;
 constexpr std::uint32_t kPtLoad = 1;
 constexpr std::uint32_t kPtDynamic = 2;
 constexpr std::uint32_t kPtInterp = 3;
+constexpr std::uint32_t kPtNote = 4;
 constexpr std::uint32_t kPfExecute = 1;
 constexpr std::uint32_t kPfWrite = 2;
 constexpr std::uint64_t kPnXnum = 0xFFFF;  // e_phnum: the count is in section 0's sh_info
 
 constexpr std::uint32_t kShtSymtab = 2;
+constexpr std::uint32_t kShtNote = 7;
 constexpr std::uint32_t kShtNobits = 8;
+constexpr std::uint32_t kShtDynsym = 11;
 constexpr std::uint64_t kShnXindex = 0xFFFF;  // e_shstrndx: the index is in section 0's sh_link
 
 constexpr std::uint64_t kDtNull = 0;
 constexpr std::uint64_t kDtNeeded = 1;
+constexpr std::uint64_t kDtHash = 4;
 constexpr std::uint64_t kDtStrtab = 5;
+constexpr std::uint64_t kDtSymtab = 6;
 constexpr std::uint64_t kDtStrsz = 10;
+constexpr std::uint64_t kDtSyment = 11;
 constexpr std::uint64_t kDtSoname = 14;
 constexpr std::uint64_t kDtRpath = 15;
 constexpr std::uint64_t kDtRunpath = 29;
+constexpr std::uint64_t kDtGnuHash = 0x6FFFFEF5;
 constexpr std::uint64_t kDtFlags1 = 0x6FFFFFFB;
+constexpr std::uint64_t kDtVerdef = 0x6FFFFFFC;
+constexpr std::uint64_t kDtVerdefnum = 0x6FFFFFFD;
+constexpr std::uint64_t kDtVerneed = 0x6FFFFFFE;
+constexpr std::uint64_t kDtVerneednum = 0x6FFFFFFF;
 constexpr std::uint64_t kDf1Nodeflib = 0x800;
 constexpr std::uint64_t kDf1Pie = 0x08000000;
+constexpr std::uint16_t kVerFlgBase = 1;
+constexpr std::uint16_t kVerFlgWeak = 2;
+constexpr std::uint16_t kEmS390 = 22;
 
 // Limits that keep a hostile count from looping or allocating without end. Linux refuses a
 // program header table over 64 KiB (about 1,170 entries); real dynamic sections hold tens of
@@ -54,6 +69,11 @@ constexpr std::uint64_t kMaxSections = 1U << 20U;
 constexpr std::uint64_t kMaxDynamicEntries = 1U << 16U;
 constexpr std::uint64_t kMaxDynamicStringBytes = 1U << 20U;
 constexpr std::uint64_t kMaxInterpreter = 4096;  // the kernel's PATH_MAX for PT_INTERP
+// glibc 2.36's libc.so.6 defines 40 versions and needs 2; libstdc++ imports about 400 symbols.
+constexpr std::uint64_t kMaxVersionRecords = 4096;
+constexpr std::uint64_t kMaxSymbols = 1U << 20U;
+constexpr std::uint64_t kMaxSymbolBytes = std::uint64_t{16} << 20U;  // scanned for names
+constexpr std::uint64_t kMaxNotes = 4096;
 // golang/go src/debug/buildinfo reads at most this much of the build info section or segment.
 constexpr std::uint64_t kGoBuildInfoWindow = std::uint64_t{64} * 1024;
 constexpr std::string_view kGoBuildInfoSection = ".go.buildinfo";
@@ -77,6 +97,7 @@ struct Segment {
   std::uint64_t offset = 0;
   std::uint64_t vaddr = 0;
   std::uint64_t filesz = 0;
+  std::uint64_t align = 0;
 };
 
 /// One section header, as far as pare reads it.
@@ -87,6 +108,15 @@ struct Section {
   std::uint64_t size = 0;
   std::uint32_t link = 0;
   std::uint32_t info = 0;
+  std::uint64_t addralign = 0;
+  std::uint64_t entsize = 0;
+};
+
+/// A run of ELF notes in the file: a PT_NOTE segment or an SHT_NOTE section.
+struct NoteArea {
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+  std::uint64_t align = 0;
 };
 
 std::string hex(std::uint64_t value) {
@@ -109,14 +139,27 @@ std::vector<std::string> split_search_path(std::string_view path) {
   }
 }
 
-/// What DT_NEEDED, DT_SONAME, DT_RPATH and DT_RUNPATH point at: offsets into DT_STRTAB.
-struct DynamicStrings {
+std::uint64_t round_up(std::uint64_t value, std::uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+/// The dynamic entries pare reads: string offsets into DT_STRTAB (DT_NEEDED, DT_SONAME,
+/// DT_RPATH, DT_RUNPATH) and the virtual addresses of the tables.
+struct DynamicEntries {
   std::vector<std::uint64_t> needed;
   std::optional<std::uint64_t> soname;
   std::optional<std::uint64_t> rpath;
   std::optional<std::uint64_t> runpath;
-  std::optional<std::uint64_t> strtab;  ///< a virtual address
+  std::optional<std::uint64_t> strtab;
   std::optional<std::uint64_t> strsz;
+  std::optional<std::uint64_t> symtab;
+  std::optional<std::uint64_t> syment;
+  std::optional<std::uint64_t> hash;
+  std::optional<std::uint64_t> gnu_hash;
+  std::optional<std::uint64_t> verneed;
+  std::optional<std::uint64_t> verneednum;
+  std::optional<std::uint64_t> verdef;
+  std::optional<std::uint64_t> verdefnum;
 };
 
 /// Reads one ELF file; every read is checked against the bytes and fails with a message.
@@ -133,6 +176,10 @@ class ElfParser {
     read_sections(info);
     info.kind = classify(info);
     info.go = read_go_build_info();
+    read_version_needs(info);
+    read_version_defs(info);
+    read_imports(info);
+    read_notes(info);
     return {std::move(info), {}};
   }
 
@@ -196,6 +243,7 @@ class ElfParser {
     info.os_abi = std::to_integer<std::uint8_t>(bytes_[kIdentOsAbi]);
     info.type = half(16);
     info.machine = half(18);
+    machine_ = info.machine;
 
     const std::size_t w = layout_.word;
     phoff_ = word(24 + w);
@@ -217,6 +265,8 @@ class ElfParser {
     section.size = word(offset + 8 + 3 * w);
     section.link = word32(offset + 8 + 4 * w);
     section.info = word32(offset + 12 + 4 * w);
+    section.addralign = word(offset + 16 + 4 * w);
+    section.entsize = word(offset + 16 + 5 * w);
     return section;
   }
 
@@ -274,6 +324,7 @@ class ElfParser {
       segment.offset = word(wide ? at + 8 : at + 4);
       segment.vaddr = word(wide ? at + 16 : at + 8);
       segment.filesz = word(wide ? at + 32 : at + 16);
+      segment.align = word(wide ? at + 48 : at + 28);
       if (segment.type == kPtLoad && !fits(segment.offset, segment.filesz)) {
         return fail("PT_LOAD segment " + std::to_string(i) + " (" + std::to_string(segment.filesz) +
                     " bytes at " + hex(segment.offset) + ") extends past the end of the file (" +
@@ -301,6 +352,13 @@ class ElfParser {
       return bytes_.subspan(segment.offset + into, segment.filesz - into);
     }
     return std::nullopt;
+  }
+
+  /// The file offset of [address, address + length) when one PT_LOAD's file image maps all of it.
+  std::optional<std::uint64_t> file_offset(std::uint64_t address, std::uint64_t length) const {
+    const auto mapped = map_address(address);
+    if (!mapped || length > mapped->size()) return std::nullopt;
+    return static_cast<std::uint64_t>(mapped->data() - bytes_.data());
   }
 
   bool read_interpreter(ElfInfo& info) {
@@ -331,7 +389,7 @@ class ElfParser {
                   std::to_string(size()) + " bytes)");
     }
     const std::uint64_t count = dynamic->filesz / layout_.dynamic_entry;
-    DynamicStrings strings;
+    DynamicEntries& entries = dynamic_;
     bool ended = false;
     // Where a tag repeats, the last one counts, as in glibc's get-dynamic-info.h.
     for (std::uint64_t i = 0; i < count && i < kMaxDynamicEntries; ++i) {
@@ -342,21 +400,29 @@ class ElfParser {
         ended = true;
         break;
       }
-      if (tag == kDtNeeded) strings.needed.push_back(value);
-      if (tag == kDtSoname) strings.soname = value;
-      if (tag == kDtRpath) strings.rpath = value;
-      if (tag == kDtRunpath) strings.runpath = value;
-      if (tag == kDtStrtab) strings.strtab = value;
-      if (tag == kDtStrsz) strings.strsz = value;
+      if (tag == kDtNeeded) entries.needed.push_back(value);
+      if (tag == kDtSoname) entries.soname = value;
+      if (tag == kDtRpath) entries.rpath = value;
+      if (tag == kDtRunpath) entries.runpath = value;
+      if (tag == kDtStrtab) entries.strtab = value;
+      if (tag == kDtStrsz) entries.strsz = value;
       if (tag == kDtFlags1) info.flags_1 = value;
+      if (tag == kDtSymtab) entries.symtab = value;
+      if (tag == kDtSyment) entries.syment = value;
+      if (tag == kDtHash) entries.hash = value;
+      if (tag == kDtGnuHash) entries.gnu_hash = value;
+      if (tag == kDtVerneed) entries.verneed = value;
+      if (tag == kDtVerneednum) entries.verneednum = value;
+      if (tag == kDtVerdef) entries.verdef = value;
+      if (tag == kDtVerdefnum) entries.verdefnum = value;
     }
     if (!ended && count > kMaxDynamicEntries) {
       return fail("more than " + std::to_string(kMaxDynamicEntries) + " dynamic entries");
     }
-    return read_dynamic_strings(strings, info);
+    return read_dynamic_strings(entries, info);
   }
 
-  bool read_dynamic_strings(const DynamicStrings& strings, ElfInfo& info) {
+  bool read_dynamic_strings(const DynamicEntries& strings, ElfInfo& info) {
     const bool any = !strings.needed.empty() || strings.soname || strings.rpath || strings.runpath;
     if (!strings.strtab) {
       return any ? fail("the dynamic section names libraries or paths but has no DT_STRTAB") : true;
@@ -366,6 +432,7 @@ class ElfParser {
       return fail("DT_STRTAB address " + hex(*strings.strtab) + " is in no PT_LOAD segment");
     }
     if (strings.strsz && *strings.strsz < table->size()) table = table->first(*strings.strsz);
+    strtab_ = *table;
 
     std::uint64_t budget = kMaxDynamicStringBytes;
     const auto read = [&](std::uint64_t offset, std::string_view tag, std::string& out) {
@@ -421,9 +488,14 @@ class ElfParser {
     for (std::uint64_t i = 0; i < shnum_; ++i) {
       const Section section = section_at(shoff_ + i * layout_.section_header);
       if (section.type == kShtSymtab) info.stripped = false;
-      if (go_section_ || section.type == kShtNobits || !fits(section.offset, section.size)) {
-        continue;
+      if (section.type == kShtNobits || !fits(section.offset, section.size)) continue;
+      if (section.type == kShtDynsym && section.entsize == symbol_size() && !dynsym_count_) {
+        dynsym_count_ = section.size / section.entsize;
       }
+      if (section.type == kShtNote) {
+        note_sections_.push_back({section.offset, section.size, section.addralign});
+      }
+      if (go_section_) continue;
       if (has_name(names, section.name, kGoBuildInfoSection)) {
         go_section_ = bytes_.subspan(section.offset, section.size);
       }
@@ -440,6 +512,192 @@ class ElfParser {
     return std::equal(name.begin(), name.end(), text.begin(),
                       [](char c, std::byte b) { return std::byte(c) == b; }) &&
            text.back() == std::byte{0};
+  }
+
+  /// A string of the dynamic string table, or nullopt when the offset is past it or the string
+  /// has no NUL. Scans at most `budget` bytes, which it lowers, so crafted tables stay linear.
+  std::optional<std::string> table_string(std::uint64_t offset, std::uint64_t& budget) const {
+    if (offset >= strtab_.size()) return std::nullopt;
+    const auto rest =
+        strtab_.subspan(offset, std::min<std::uint64_t>(strtab_.size() - offset, budget));
+    const auto end = std::find(rest.begin(), rest.end(), std::byte{0});
+    budget -= static_cast<std::uint64_t>(end - rest.begin());
+    if (end == rest.end()) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(rest.data()),
+                       static_cast<std::size_t>(end - rest.begin()));
+  }
+
+  /// DT_VERNEED as glibc's dl-version.c walks it: Elf_Verneed records (16 bytes in both classes)
+  /// linked by vn_next, each with vn_cnt Elf_Vernaux records (16 bytes) linked by vna_next.
+  void read_version_needs(ElfInfo& info) const {
+    if (!dynamic_.verneed) return;
+    std::uint64_t records = kMaxVersionRecords;
+    std::uint64_t budget = kMaxDynamicStringBytes;
+    std::uint64_t address = *dynamic_.verneed;
+    const std::uint64_t count = dynamic_.verneednum.value_or(kMaxVersionRecords);
+    for (std::uint64_t i = 0; i < count && records > 0; ++i) {
+      --records;
+      const auto at = file_offset(address, 16);
+      if (!at) return;
+      auto file = table_string(word32(*at + 4), budget);
+      if (!file) return;
+      VersionNeed need{std::move(*file), {}};
+      std::uint64_t aux = address + word32(*at + 8);
+      for (std::uint16_t j = 0, n = half(*at + 2); j < n && records > 0; ++j) {
+        --records;
+        const auto entry = file_offset(aux, 16);
+        if (!entry) break;
+        if ((half(*entry + 4) & kVerFlgWeak) == 0) {
+          if (auto name = table_string(word32(*entry + 8), budget)) {
+            need.versions.push_back(std::move(*name));
+          }
+        }
+        const std::uint32_t next = word32(*entry + 12);
+        if (next == 0) break;
+        aux += next;
+      }
+      info.version_needs.push_back(std::move(need));
+      const std::uint32_t next = word32(*at + 12);
+      if (next == 0) return;
+      address += next;
+    }
+  }
+
+  /// DT_VERDEF: Elf_Verdef records (20 bytes) linked by vd_next; the first Elf_Verdaux of each
+  /// names the version (the others name its parents, defined by records of their own).
+  void read_version_defs(ElfInfo& info) const {
+    if (!dynamic_.verdef) return;
+    std::uint64_t budget = kMaxDynamicStringBytes;
+    std::uint64_t address = *dynamic_.verdef;
+    const std::uint64_t count =
+        std::min(dynamic_.verdefnum.value_or(kMaxVersionRecords), kMaxVersionRecords);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const auto at = file_offset(address, 20);
+      if (!at) return;
+      const bool base = (half(*at + 2) & kVerFlgBase) != 0;
+      const auto aux = file_offset(address + word32(*at + 12), 8);
+      if (!base && half(*at + 6) > 0 && aux) {
+        auto name = table_string(word32(*aux), budget);
+        if (name && std::find(info.version_defs.begin(), info.version_defs.end(), *name) ==
+                        info.version_defs.end()) {
+          info.version_defs.push_back(std::move(*name));
+        }
+      }
+      const std::uint32_t next = word32(*at + 16);
+      if (next == 0) return;
+      address += next;
+    }
+  }
+
+  std::uint64_t symbol_size() const { return layout_.word == 8 ? 24 : 16; }
+
+  /// How many dynamic symbols there are: DT_HASH's nchain, else the last symbol DT_GNU_HASH's
+  /// chains reach, else the .dynsym section's size.
+  std::optional<std::uint64_t> symbol_count() const {
+    if (dynamic_.hash) {
+      // s390x, like Alpha, has 8-byte hash table words.
+      const std::size_t w = machine_ == kEmS390 && layout_.word == 8 ? 8 : 4;
+      if (const auto at = file_offset(*dynamic_.hash, 2 * w)) return field(*at + w, w);
+    }
+    if (dynamic_.gnu_hash) {
+      if (auto count = gnu_hash_symbol_count(*dynamic_.gnu_hash)) return count;
+    }
+    return dynsym_count_;
+  }
+
+  /// The GNU hash table: nbuckets, symoffset, bloom_size, bloom_shift, the bloom words, the
+  /// buckets (the first symbol of each chain), then one word per symbol from symoffset on whose
+  /// low bit ends a chain. The highest bucket's chain ends at the last symbol.
+  std::optional<std::uint64_t> gnu_hash_symbol_count(std::uint64_t address) const {
+    const auto header = file_offset(address, 16);
+    if (!header) return std::nullopt;
+    const std::uint64_t buckets = word32(*header);
+    const std::uint64_t symoffset = word32(*header + 4);
+    const std::uint64_t bucket_address = address + 16 + word32(*header + 8) * layout_.word;
+    if (buckets > kMaxSymbols) return std::nullopt;
+    const auto bucket_table = file_offset(bucket_address, buckets * 4);
+    if (!bucket_table) return std::nullopt;
+    std::uint64_t last = 0;
+    for (std::uint64_t b = 0; b < buckets; ++b)
+      last = std::max<std::uint64_t>(last, word32(*bucket_table + 4 * b));
+    if (last < symoffset) return symoffset;
+    const std::uint64_t chains = bucket_address + buckets * 4;
+    for (std::uint64_t index = last; index - last < kMaxSymbols; ++index) {
+      const auto at = file_offset(chains + (index - symoffset) * 4, 4);
+      if (!at) return std::nullopt;
+      if ((word32(*at) & 1U) != 0) return index + 1;
+    }
+    return std::nullopt;
+  }
+
+  /// The undefined symbols of DT_SYMTAB (st_shndx SHN_UNDEF), symbol 0 aside.
+  void read_imports(ElfInfo& info) const {
+    if (!dynamic_.symtab || strtab_.empty()) return;
+    const std::uint64_t entry = symbol_size();
+    if (dynamic_.syment && *dynamic_.syment != entry) return;
+    const auto table = map_address(*dynamic_.symtab);
+    const auto count = symbol_count();
+    if (!table || !count) return;
+    const std::uint64_t symbols = std::min({*count, table->size() / entry, kMaxSymbols});
+    const auto base = static_cast<std::uint64_t>(table->data() - bytes_.data());
+    const bool wide = layout_.word == 8;
+    std::uint64_t budget = kMaxSymbolBytes;
+    for (std::uint64_t i = 1; i < symbols && budget > 0; ++i) {
+      const std::uint64_t at = base + i * entry;
+      const std::uint32_t name = word32(at);
+      const std::uint16_t section = half(wide ? at + 6 : at + 14);
+      if (section != 0 || name == 0) continue;
+      if (auto text = table_string(name, budget); text && !text->empty()) {
+        info.imports.push_back(std::move(*text));
+      }
+    }
+    std::sort(info.imports.begin(), info.imports.end());
+    info.imports.erase(std::unique(info.imports.begin(), info.imports.end()), info.imports.end());
+  }
+
+  /// .note.dlopen entries from every PT_NOTE segment and SHT_NOTE section; a note both hold is
+  /// read once.
+  void read_notes(ElfInfo& info) const {
+    std::vector<NoteArea> areas;
+    for (const Segment& segment : segments_) {
+      if (segment.type == kPtNote && fits(segment.offset, segment.filesz)) {
+        areas.push_back({segment.offset, segment.filesz, segment.align});
+      }
+    }
+    areas.insert(areas.end(), note_sections_.begin(), note_sections_.end());
+    std::set<std::uint64_t> seen;
+    std::uint64_t left = kMaxNotes;
+    for (const NoteArea& area : areas) read_note_area(area, info, seen, left);
+  }
+
+  /// A note is namesz, descsz and type (4 bytes each in both classes), the name, then the
+  /// descriptor; the descriptor and the next note start at the area's alignment (8 for an
+  /// 8-aligned area, else 4) from the note's start, as binutils' ELF_NOTE_DESC_OFFSET says.
+  void read_note_area(const NoteArea& area, ElfInfo& info, std::set<std::uint64_t>& seen,
+                      std::uint64_t& left) const {
+    const std::uint64_t pad = area.align == 8 ? 8 : 4;
+    const std::uint64_t end = area.offset + area.size;  // the area fits the file
+    std::uint64_t at = area.offset;
+    while (left > 0 && end - at >= 12) {
+      --left;
+      const std::uint64_t name_size = word32(at);
+      const std::uint64_t desc_size = word32(at + 4);
+      const std::uint32_t type = word32(at + 8);
+      const std::uint64_t name_at = at + 12;
+      const std::uint64_t desc_offset = round_up(12 + name_size, pad);
+      if (desc_offset > end - at) return;
+      const std::uint64_t desc_at = at + desc_offset;
+      if (desc_size > end - desc_at) return;
+      if (type == kDlopenNoteType && desc_size <= kMaxDlopenNotePayload &&
+          has_name(bytes_.subspan(name_at, name_size), 0, kDlopenNoteOwner) &&
+          name_size == kDlopenNoteOwner.size() + 1 && seen.insert(desc_at).second) {
+        const std::string_view payload(reinterpret_cast<const char*>(bytes_.data() + desc_at),
+                                       desc_size);
+        for (auto& note : parse_dlopen_metadata(payload))
+          info.dlopen_notes.push_back(std::move(note));
+      }
+      at += std::min(round_up(desc_offset + desc_size, pad), end - at);
+    }
   }
 
   static ElfKind classify(const ElfInfo& info) {
@@ -483,8 +741,13 @@ class ElfParser {
   std::uint64_t shentsize_ = 0;
   std::uint64_t shnum_ = 0;
   std::uint64_t shstrndx_ = 0;
+  std::uint16_t machine_ = 0;
   std::vector<Segment> segments_;
   std::optional<std::span<const std::byte>> go_section_;
+  DynamicEntries dynamic_;
+  std::span<const std::byte> strtab_;  ///< DT_STRTAB as far as DT_STRSZ and its PT_LOAD reach
+  std::optional<std::uint64_t> dynsym_count_;
+  std::vector<NoteArea> note_sections_;
 };
 
 }  // namespace

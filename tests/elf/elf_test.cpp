@@ -14,6 +14,7 @@
 
 #include "../support.hpp"
 #include "elf_testdata.hpp"
+#include "pare/elf/dlopen_note.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/elf/go_buildinfo.hpp"
 
@@ -848,4 +849,235 @@ TEST_CASE("fuzz: every byte of a real binary flipped, and random mutations, neve
   }
   CHECK(outcomes_wrong == 0);
   CHECK(parsed > 0);
+}
+
+// ---- Symbol versions, imports and .note.dlopen
+// ---------------------------------------------------
+
+namespace {
+
+const VersionNeed* need_of(const ElfInfo& info, const std::string& file) {
+  const auto it = std::find_if(info.version_needs.begin(), info.version_needs.end(),
+                               [&](const VersionNeed& n) { return n.file == file; });
+  return it == info.version_needs.end() ? nullptr : &*it;
+}
+
+/// An ELF without section headers whose string table region also holds the version tables,
+/// symbols and hash tables the test lays out: `tables` is appended after the strings, and
+/// `at(k)` is the virtual address of byte k of `tables`.
+struct TabledElf {
+  HandMadeElf elf = base_elf();
+  std::string tables;
+
+  /// The dynamic section always has this many entries (DT_NULL-padded), so addresses into the
+  /// tables are known before the entries are.
+  static constexpr std::size_t kDynamicEntries = 12;
+
+  std::uint64_t at(std::size_t k) const {
+    return elf.base() + HandMadeElf::kDynamicAt + kDynamicEntries * 16 + kStrings.size() + k;
+  }
+  Bytes build(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& extra) {
+    elf.dynamic = {{kDtNeeded, 1}, {kDtStrtab, kStrtabHere}, {kDtStrsz, kStrings.size()}};
+    elf.dynamic.insert(elf.dynamic.end(), extra.begin(), extra.end());
+    elf.dynamic.resize(kDynamicEntries, {kDtNull, 0});
+    elf.strtab = kStrings + tables;
+    return elf.build();
+  }
+  /// Little-endian fields appended to `tables`.
+  void u16(std::uint16_t v) { append(v, 2); }
+  void u32(std::uint32_t v) { append(v, 4); }
+  void u64(std::uint64_t v) { append(v, 8); }
+  void append(std::uint64_t v, std::size_t width) {
+    for (std::size_t i = 0; i < width; ++i)
+      tables.push_back(static_cast<char>((v >> (8 * i)) & 0xFFU));
+  }
+
+  // 1 libc.so.6, 11 GLIBC_2.34, 22 GLIBC_2.2.5, 34 puts, 39 dlopen
+  inline static const std::string kStrings =
+      std::string("\0libc.so.6\0GLIBC_2.34\0GLIBC_2.2.5\0puts\0dlopen\0", 46);
+};
+
+constexpr std::uint64_t kDtHash = 4;
+constexpr std::uint64_t kDtSymtab = 6;
+constexpr std::uint64_t kDtGnuHash = 0x6FFFFEF5;
+constexpr std::uint64_t kDtVerdef = 0x6FFFFFFC;
+constexpr std::uint64_t kDtVerdefnum = 0x6FFFFFFD;
+constexpr std::uint64_t kDtVerneed = 0x6FFFFFFE;
+constexpr std::uint64_t kDtVerneednum = 0x6FFFFFFF;
+
+}  // namespace
+
+TEST_CASE("symbol versions: DT_VERNEED per library, DT_VERDEF without the base entry") {
+  const auto program = fixture("use-vers");
+  const auto library = fixture("libvers.so.1");
+  const auto old = fixture("libvers-old.so.1");
+  if (!program || !library || !old) return;
+  const ElfInfo app = parse_ok(*program);
+  const VersionNeed* vers = need_of(app, "libvers.so.1");
+  REQUIRE(vers != nullptr);
+  CHECK(contains(vers->versions, "VERS_1"));
+  CHECK(contains(vers->versions, "VERS_2"));
+  CHECK(vers->versions.size() == 2);
+  // Any glibc since 2.34 gives a program built against it __libc_start_main@GLIBC_2.34.
+  const VersionNeed* libc = need_of(app, "libc.so.6");
+  REQUIRE(libc != nullptr);
+  CHECK(contains(libc->versions, "GLIBC_2.34"));
+  CHECK(app.version_defs.empty());
+
+  CHECK(parse_ok(*library).version_defs == std::vector<std::string>{"VERS_1", "VERS_2"});
+  CHECK(parse_ok(*old).version_defs == std::vector<std::string>{"VERS_1"});
+  CHECK(parse_ok(*library).version_needs.empty());
+}
+
+TEST_CASE("the host's libc.so.6 defines GLIBC_2.2.5 and GLIBC_2.34, and not its soname") {
+  const auto bytes = host_libc();
+  if (!bytes) return;
+  const ElfInfo info = parse_ok(*bytes);
+  CHECK(contains(info.version_defs, "GLIBC_2.2.5"));
+  CHECK(contains(info.version_defs, "GLIBC_2.34"));
+  CHECK_FALSE(contains(info.version_defs, "libc.so.6"));
+  CHECK(std::is_sorted(info.imports.begin(), info.imports.end()));
+}
+
+TEST_CASE("imports: the undefined dynamic symbols, sorted, unique and without versions") {
+  const auto locale = fixture("locale-app");
+  const auto hello = fixture("hello");
+  const auto stripped = fixture("hello-stripped");
+  const auto plugin = fixture("plugin-z.so");
+  if (!locale || !hello || !stripped || !plugin) return;
+  const ElfInfo with_locale = parse_ok(*locale);
+  CHECK(contains(with_locale.imports, "setlocale"));
+  CHECK(contains(with_locale.imports, "puts"));
+  CHECK(std::is_sorted(with_locale.imports.begin(), with_locale.imports.end()));
+  CHECK(std::adjacent_find(with_locale.imports.begin(), with_locale.imports.end()) ==
+        with_locale.imports.end());
+  for (const auto& symbol : with_locale.imports) CHECK(symbol.find('@') == std::string::npos);
+  CHECK_FALSE(contains(with_locale.imports, "main"));  // defined, not imported
+
+  CHECK(contains(parse_ok(*hello).imports, "puts"));
+  CHECK_FALSE(contains(parse_ok(*hello).imports, "setlocale"));
+  CHECK(parse_ok(*stripped).imports == parse_ok(*hello).imports);  // .dynsym survives strip
+  CHECK(contains(parse_ok(*plugin).imports, "zlibVersion"));
+  CHECK_FALSE(contains(parse_ok(*plugin).imports, "plugin_version"));
+
+  SUBCASE("the same without section headers: the count comes from DT_GNU_HASH") {
+    Bytes bare = *locale;
+    HandMadeElf le;
+    le.put(bare, 40, 0, 8);  // e_shoff
+    le.put(bare, 60, 0, 2);  // e_shnum
+    le.put(bare, 62, 0, 2);  // e_shstrndx
+    const ElfInfo info = parse_ok(bare);
+    CHECK(info.imports == with_locale.imports);
+    CHECK(info.version_needs.size() == with_locale.version_needs.size());
+  }
+}
+
+TEST_CASE(".note.dlopen: the FDO note's JSON entries, from PT_NOTE or the section") {
+  const auto bytes = fixture("dlopen-note");
+  if (!bytes) return;
+  const ElfInfo info = parse_ok(*bytes);
+  REQUIRE(info.dlopen_notes.size() == 2);
+  CHECK(info.dlopen_notes[0].sonames == std::vector<std::string>{"libz.so.1"});
+  CHECK(info.dlopen_notes[0].feature == "zlib");
+  CHECK(info.dlopen_notes[0].description == "compression");
+  CHECK(info.dlopen_notes[0].priority == "required");
+  CHECK(info.dlopen_notes[1].sonames == std::vector<std::string>{"libzstd.so.9", "libzstd.so.8"});
+  CHECK(info.dlopen_notes[1].priority == "suggested");
+  CHECK(info.dlopen_notes[1].description.empty());
+  CHECK(parse_ok(*fixture("hello")).dlopen_notes.empty());
+
+  SUBCASE("without section headers, PT_NOTE alone") {
+    Bytes bare = *bytes;
+    HandMadeElf le;
+    le.put(bare, 40, 0, 8);
+    le.put(bare, 60, 0, 2);
+    le.put(bare, 62, 0, 2);
+    CHECK(parse_ok(bare).dlopen_notes.size() == 2);
+  }
+}
+
+TEST_CASE("dlopen metadata JSON: defaults, wrong types and malformed text") {
+  const auto one = parse_dlopen_metadata(R"([{"soname":["libx.so.1"]}])");
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].priority == "recommended");
+  CHECK(one[0].feature.empty());
+  CHECK(parse_dlopen_metadata(std::string(R"([{"soname":["a.so"],"priority":"required"}])") +
+                              std::string(3, '\0'))
+            .at(0)
+            .priority == "required");
+  CHECK(parse_dlopen_metadata("").empty());
+  CHECK(parse_dlopen_metadata("[{").empty());
+  CHECK(parse_dlopen_metadata(R"({"soname":["a.so"]})").empty());  // not an array
+  CHECK(parse_dlopen_metadata(R"([1, "x", {"soname":"a.so"}, {"soname":[2, ""]}])").empty());
+  const auto typed = parse_dlopen_metadata(R"([{"soname":["a.so", 3],"feature":7}])");
+  REQUIRE(typed.size() == 1);
+  CHECK(typed[0].sonames == std::vector<std::string>{"a.so"});
+  CHECK(typed[0].feature.empty());
+  CHECK(parse_dlopen_metadata(R"([{"soname":["a.so"]}])" + std::string(kMaxDlopenNotePayload, ' '))
+            .empty());
+}
+
+TEST_CASE("crafted version tables, hash tables and notes stay bounded and never fail the parse") {
+  SUBCASE("a verneed that needs GLIBC_2.34 and GLIBC_2.2.5, the second weak") {
+    TabledElf t;
+    t.u16(1), t.u16(2), t.u32(1), t.u32(16), t.u32(0);   // vn: cnt 2, file libc.so.6, aux +16
+    t.u32(0), t.u16(0), t.u16(2), t.u32(11), t.u32(16);  // GLIBC_2.34
+    t.u32(0), t.u16(2), t.u16(3), t.u32(22), t.u32(0);   // GLIBC_2.2.5, VER_FLG_WEAK
+    const ElfInfo info = parse_ok(t.build({{kDtVerneed, t.at(0)}, {kDtVerneednum, 1}}));
+    REQUIRE(info.version_needs.size() == 1);
+    CHECK(info.version_needs[0].file == "libc.so.6");
+    CHECK(info.version_needs[0].versions == std::vector<std::string>{"GLIBC_2.34"});
+  }
+  SUBCASE("a huge DT_VERNEEDNUM and vn_cnt over entries that point at themselves") {
+    TabledElf t;
+    t.u16(1), t.u16(0xFFFF), t.u32(1), t.u32(0), t.u32(0);  // aux at +0: the record itself
+    const Bytes bytes = t.build({{kDtVerneed, t.at(0)}, {kDtVerneednum, 0xFFFFFFFF}});
+    const ElfInfo info = parse_ok(bytes);
+    CHECK(info.version_needs.size() <= 4096);
+  }
+  SUBCASE("version tables outside every PT_LOAD, or names past the strings") {
+    TabledElf t;
+    t.u16(1), t.u16(1), t.u32(0xFFFF), t.u32(16), t.u32(0);
+    CHECK(parse_ok(t.build({{kDtVerneed, t.at(0)}})).version_needs.empty());
+    CHECK(parse_ok(t.build({{kDtVerneed, 0x90000000}, {kDtVerdef, 0x90000000}}))
+              .version_needs.empty());
+    CHECK(
+        parse_ok(t.build({{kDtVerdef, t.at(0)}, {kDtVerdefnum, 0xFFFFFFFF}})).version_defs.empty());
+  }
+  SUBCASE("a verdef: the base entry is the soname, the others are versions") {
+    TabledElf t;
+    // vd: version, flags, ndx, cnt, hash, aux, next (20 bytes); vda: name, next.
+    t.u16(1), t.u16(1), t.u16(1), t.u16(1), t.u32(0), t.u32(20), t.u32(28);  // base: libc.so.6
+    t.u32(1), t.u32(0);
+    t.u16(1), t.u16(0), t.u16(2), t.u16(1), t.u32(0), t.u32(20), t.u32(0);  // GLIBC_2.34
+    t.u32(11), t.u32(0);
+    const ElfInfo info = parse_ok(t.build({{kDtVerdef, t.at(0)}, {kDtVerdefnum, 2}}));
+    CHECK(info.version_defs == std::vector<std::string>{"GLIBC_2.34"});
+  }
+  SUBCASE("symbols counted by DT_HASH; a huge nchain is cut at the table's end") {
+    TabledElf t;
+    t.u32(1), t.u32(3);  // DT_HASH: nbucket 1, nchain 3 (then bucket and chains, unread)
+    t.u32(0), t.u32(0), t.u32(0), t.u32(0);
+    const std::size_t symtab = t.tables.size();
+    for (int i = 0; i < 24; ++i) t.tables.push_back('\0');      // symbol 0
+    t.u32(34), t.u16(0x12), t.u16(0), t.u64(0), t.u64(0);       // puts, undefined
+    t.u32(39), t.u16(0x12), t.u16(7), t.u64(0x1000), t.u64(0);  // dlopen, defined
+    Bytes bytes = t.build({{kDtHash, t.at(0)}, {kDtSymtab, t.at(symtab)}});
+    CHECK(parse_ok(bytes).imports == std::vector<std::string>{"puts"});
+    TabledElf huge = t;
+    huge.tables[4] = '\xFF', huge.tables[5] = '\xFF', huge.tables[6] = '\xFF',
+    huge.tables[7] = '\x7F';
+    CHECK(parse_ok(huge.build({{kDtHash, huge.at(0)}, {kDtSymtab, huge.at(symtab)}})).imports ==
+          std::vector<std::string>{"puts"});
+  }
+  SUBCASE("a GNU hash table with a huge bucket count, or chains that never end") {
+    TabledElf t;
+    t.u32(0x7FFFFFFF), t.u32(1), t.u32(0), t.u32(0);  // nbuckets, symoffset, bloom 0, shift
+    CHECK(parse_ok(t.build({{kDtGnuHash, t.at(0)}, {kDtSymtab, t.at(0)}})).imports.empty());
+    TabledElf endless;
+    endless.u32(1), endless.u32(1), endless.u32(0), endless.u32(0), endless.u32(1);  // bucket 1
+    for (int i = 0; i < 64; ++i) endless.u32(2);  // chain words without the end bit
+    CHECK(parse_ok(endless.build({{kDtGnuHash, endless.at(0)}, {kDtSymtab, endless.at(0)}}))
+              .imports.empty());
+  }
 }

@@ -3,7 +3,9 @@
 #
 # Compiles the real ELF binaries tests/elf/elf_test.cpp parses: static (musl, glibc), static-pie,
 # dynamic (glibc with libcurl, musl), RPATH and RUNPATH programs with their shared library, arm64
-# static and dynamic, stripped and unstripped, and a C program that carries a Go build info blob.
+# static and dynamic, stripped and unstripped, and a C program that carries a Go build info blob;
+# and for the resolver: symbol versions (a library's version script, a stand-in libc.so.6), a
+# setlocale caller, a .note.dlopen, a plugin needing libz and an arm64 library.
 #
 # Each fixture needs its compiler (gcc, musl-gcc from musl-tools, aarch64-linux-gnu-gcc) and, for
 # dynamic-curl, libcurl4-openssl-dev. A fixture whose tool is missing is left out with a note on
@@ -80,6 +82,86 @@ int main(void) {
 }
 EOF
 
+# Symbol versions: a library whose version script defines VERS_1 and VERS_2, the same library
+# defining VERS_1 only (an older build, same SONAME), and a program that needs VERS_2.
+cat >"$WORK/vers.c" <<'EOF'
+int vers_one(void) { return 1; }
+int vers_two(void) { return 2; }
+EOF
+cat >"$WORK/vers.map" <<'EOF'
+VERS_1 { global: vers_one; local: *; };
+VERS_2 { global: vers_two; } VERS_1;
+EOF
+cat >"$WORK/vers-old.c" <<'EOF'
+int vers_one(void) { return 1; }
+EOF
+cat >"$WORK/vers-old.map" <<'EOF'
+VERS_1 { global: vers_one; local: *; };
+EOF
+cat >"$WORK/use-vers.c" <<'EOF'
+#include <stdio.h>
+int vers_one(void);
+int vers_two(void);
+int main(void) {
+  printf("%d\n", vers_one() + vers_two());
+  return 0;
+}
+EOF
+
+# A stand-in libc.so.6 that defines GLIBC_2.2.5 and GLIBC_2.39, the same defining GLIBC_2.2.5
+# only, and a program built against the first with nothing else (-nostdlib): which versions it
+# needs does not depend on the host's glibc.
+cat >"$WORK/fake-libc.c" <<'EOF'
+int fake_old(void) { return 1; }
+int fake_new(void) { return 2; }
+EOF
+cat >"$WORK/fake-libc.map" <<'EOF'
+GLIBC_2.2.5 { global: fake_old; local: *; };
+GLIBC_2.39 { global: fake_new; } GLIBC_2.2.5;
+EOF
+cat >"$WORK/fake-libc-old.c" <<'EOF'
+int fake_old(void) { return 1; }
+EOF
+cat >"$WORK/fake-libc-old.map" <<'EOF'
+GLIBC_2.2.5 { global: fake_old; local: *; };
+EOF
+cat >"$WORK/use-fake-libc.c" <<'EOF'
+int fake_old(void);
+int fake_new(void);
+int _start(void) { return fake_old() + fake_new(); }
+EOF
+
+# A program that calls setlocale; the stand-in libstdc++.so.6 is demo.c under that SONAME (what
+# counts is the name).
+cat >"$WORK/locale-app.c" <<'EOF'
+#include <locale.h>
+#include <stdio.h>
+int main(void) {
+  puts(setlocale(LC_ALL, "") != NULL ? "locale" : "C");
+  return 0;
+}
+EOF
+
+# A .note.dlopen (systemd's ELF dlopen metadata) as the assembler writes it: owner "FDO", type
+# 0x407c0c0a, a JSON array naming libz as required and libzstd (either SONAME) as suggested.
+cat >"$WORK/dlopen-note.s" <<'EOF'
+        .section .note.dlopen,"a",@note
+        .balign 4
+        .long 4
+        .long 2f - 1f
+        .long 0x407c0c0a
+        .asciz "FDO"
+1:      .asciz "[{\"soname\":[\"libz.so.1\"],\"feature\":\"zlib\",\"description\":\"compression\",\"priority\":\"required\"},{\"soname\":[\"libzstd.so.9\",\"libzstd.so.8\"],\"feature\":\"zstd\",\"priority\":\"suggested\"}]"
+2:      .balign 4
+        .section .note.GNU-stack,"",@progbits
+EOF
+
+# A plugin: a shared object a program dlopen()s, needing libz.
+cat >"$WORK/plugin-z.c" <<'EOF'
+#include <zlib.h>
+const char* plugin_version(void) { return zlibVersion(); }
+EOF
+
 # A Go 1.18+ build info blob (golang/go src/debug/buildinfo): the 14-byte magic, pointer size 8,
 # flags 2 (inline strings), padding to offset 32, then the version and the module info as
 # uvarint-length strings. The module info is framed by cmd/go's 16-byte sentinels. Both lengths
@@ -153,20 +235,61 @@ if have gcc; then
     echo "make-elf-fixtures: building libdemo.so.1 failed" >&2
     failed=1
   fi
+  if gcc -shared -fPIC -O2 -Wl,-soname,libvers.so.1 -Wl,--version-script,"$WORK/vers.map" \
+    -o "$WORK/libvers.so.1" "$WORK/vers.c"; then
+    build use-vers gcc -O2 -o "$WORK/use-vers" "$WORK/use-vers.c" "$WORK/libvers.so.1"
+    build libvers.so.1 true
+  else
+    echo "make-elf-fixtures: building libvers.so.1 failed" >&2
+    failed=1
+  fi
+  build libvers-old.so.1 gcc -shared -fPIC -O2 -Wl,-soname,libvers.so.1 \
+    -Wl,--version-script,"$WORK/vers-old.map" -o "$WORK/libvers-old.so.1" "$WORK/vers-old.c"
+  if gcc -shared -fPIC -nostdlib -O2 -Wl,-soname,libc.so.6 \
+    -Wl,--version-script,"$WORK/fake-libc.map" -o "$WORK/fake-libc.so.6" "$WORK/fake-libc.c"; then
+    build fake-libc-app gcc -nostdlib -fPIE -pie -O2 -o "$WORK/fake-libc-app" \
+      "$WORK/use-fake-libc.c" "$WORK/fake-libc.so.6"
+    build fake-libc.so.6 true
+  else
+    echo "make-elf-fixtures: building fake-libc.so.6 failed" >&2
+    failed=1
+  fi
+  build fake-libc-old.so.6 gcc -shared -fPIC -nostdlib -O2 -Wl,-soname,libc.so.6 \
+    -Wl,--version-script,"$WORK/fake-libc-old.map" -o "$WORK/fake-libc-old.so.6" \
+    "$WORK/fake-libc-old.c"
+  build locale-app gcc -O2 -o "$WORK/locale-app" "$WORK/locale-app.c"
+  if gcc -shared -fPIC -O2 -Wl,-soname,libstdc++.so.6 -o "$WORK/fake-libstdc++.so.6" \
+    "$WORK/demo.c"; then
+    build fake-stdcxx-app gcc -O2 -o "$WORK/fake-stdcxx-app" "$WORK/use-demo.c" \
+      "$WORK/fake-libstdc++.so.6"
+    build fake-libstdc++.so.6 true
+  else
+    echo "make-elf-fixtures: building fake-libstdc++.so.6 failed" >&2
+    failed=1
+  fi
+  build dlopen-note gcc -O2 -o "$WORK/dlopen-note" "$WORK/hello.c" "$WORK/dlopen-note.s"
+  if [[ -f /usr/include/zlib.h ]]; then
+    build plugin-z.so gcc -shared -fPIC -O2 -o "$WORK/plugin-z.so" "$WORK/plugin-z.c" -lz
+  else
+    missing plugin-z.so "zlib1g-dev (zlib.h)"
+  fi
   if [[ -n $(find /usr/include -path '*/curl/curl.h' -print -quit 2>/dev/null) ]]; then
     build dynamic-curl gcc -O2 -o "$WORK/dynamic-curl" "$WORK/curl.c" -lcurl
   else
     missing dynamic-curl "libcurl4-openssl-dev (curl/curl.h)"
   fi
 else
-  missing "static-glibc, static-pie, hello, go-like, rpath-demo, runpath-demo, dst-demo, dynamic-curl" gcc
+  missing "static-glibc, static-pie, hello, go-like, rpath-demo, runpath-demo, dst-demo, dynamic-curl,
+    use-vers, fake-libc-app, locale-app, fake-stdcxx-app, dlopen-note, plugin-z.so" gcc
 fi
 
 if have aarch64-linux-gnu-gcc; then
   build arm64-static aarch64-linux-gnu-gcc -static -O2 -o "$WORK/arm64-static" "$WORK/hello.c"
   build arm64-dynamic aarch64-linux-gnu-gcc -O2 -o "$WORK/arm64-dynamic" "$WORK/hello.c"
+  build arm64-libdemo.so.1 aarch64-linux-gnu-gcc -shared -fPIC -O2 -Wl,-soname,libdemo.so.1 \
+    -o "$WORK/arm64-libdemo.so.1" "$WORK/demo.c"
 else
-  missing "arm64-static, arm64-dynamic" aarch64-linux-gnu-gcc
+  missing "arm64-static, arm64-dynamic, arm64-libdemo.so.1" aarch64-linux-gnu-gcc
 fi
 
 echo "make-elf-fixtures: $(find "$OUTDIR" -maxdepth 1 -type f | wc -l) binaries in $OUTDIR"

@@ -32,7 +32,7 @@ struct NeededFile {
   std::string path;    ///< absolute, inside the image
   std::string reason;  ///< "entrypoint", "interpreter", "needed by /usr/bin/x", ...
   std::uint64_t size = 0;
-  bool tree = false;  ///< a folder kept whole (zoneinfo, gconv); size is its total
+  bool tree = false;  ///< a folder kept whole (zoneinfo, gconv, a locale); size is its total
 };
 
 /// A library the loader would map, as `ld.so --list` prints it.
@@ -41,7 +41,8 @@ struct Library {
   std::string path;       ///< where the search found it
   std::string needed_by;  ///< the object that loads it
   std::string via;        ///< "DT_NEEDED" or "preload" (ld.so maps these at start, as
-                          ///< `ld.so --list` shows), "NSS" or "unwinder" (dlopened by libc)
+                          ///< `ld.so --list` shows), "NSS" or "unwinder" (dlopened by libc),
+                          ///< "dlopen note" (a .note.dlopen of `needed_by` names it)
 };
 
 /// The program an image starts and the closure of what it needs.
@@ -58,8 +59,8 @@ struct Closure {
   std::vector<Library> libraries;
   std::vector<NeededFile> files;
   std::vector<std::string> warnings;
-  /// Why the closure is incomplete (an interpreter or library the loader would not find),
-  /// "<image>: <what>"; empty when it is complete.
+  /// Why the closure is incomplete (an interpreter or library the loader would not find, a
+  /// symbol version a library lacks), "<image>: <what>"; empty when it is complete.
   std::string error;
 
   /// The total bytes of `files`.

@@ -19,8 +19,23 @@ Capture capture_for_deps(std::string_view path, std::span<const std::byte> head)
 /// script, computes what the loader would map, emulating glibc's ld.so or musl's inside the
 /// image: no host file is read and nothing runs, so any architecture works. `tree` must have
 /// been built with capture_for_deps. A library or interpreter that cannot be found leaves the
-/// closure incomplete, with `error` naming it, who needs it and every path searched.
+/// closure incomplete, with `error` naming it, who needs it and every path searched. So does a
+/// symbol version an object needs (DT_VERNEED) that the library it names does not define, a
+/// library a "required" .note.dlopen names, and their closures.
 Closure resolve_closure(const ImageTree& tree, const Config& config, const std::string& image_name);
+
+/// The closure of the ELF object at `path` as if the image's program dlopen()ed it (a plugin,
+/// often mode 0644): the object's own RUNPATH or RPATH, LD_LIBRARY_PATH from the config's Env,
+/// ld.so.cache and the default folders, mapped by the interpreter of the image's program (an
+/// executable object keeps its own; else the one the object names, else its ABI's, when the
+/// image has it). Preloads are not loaded: they belong to the program's start. Symbol versions,
+/// .note.dlopen, NSS, gconv and locales are handled as for a program; CA certificates and
+/// zoneinfo are not (they are the program's). `program` is the object, and its class kDynamic
+/// for any object the loader maps (a library or a dynamic program), kStatic or kStaticPie for a
+/// program that needs nothing, kMissing, kNotElf or kWrongArchitecture (the config's
+/// architecture) for what cannot be mapped; execute bits do not matter.
+Closure resolve_object_closure(const ImageTree& tree, const Config& config, const std::string& path,
+                               const std::string& image_name);
 
 /// Throws Error (exit 3) with the closure's error, if it has one.
 void require_complete(const Closure& closure);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pare/elf/dlopen_note.hpp"
 #include "pare/elf/go_buildinfo.hpp"
 
 namespace pare {
@@ -24,6 +25,15 @@ enum class ElfKind {
 /// "static", "static-pie", "dynamic", "shared-object" or "other".
 std::string_view to_string(ElfKind kind);
 
+/// One DT_VERNEED entry: the symbol versions an object needs from one library, which ld.so
+/// checks against that library's DT_VERDEF before running anything.
+struct VersionNeed {
+  std::string file;  ///< vn_file: the library as DT_NEEDED names it, "libc.so.6"
+  std::vector<std::string>
+      versions;  ///< vna_name of each entry, "GLIBC_2.34"; weak ones
+                 ///< (VER_FLG_WEAK) left out, since ld.so does not fail on them
+};
+
 /// What pare needs to know about an ELF file to keep it and what it loads.
 struct ElfInfo {
   int elf_class = 64;         ///< 32 or 64 (EI_CLASS)
@@ -32,14 +42,19 @@ struct ElfInfo {
   std::uint16_t machine = 0;  ///< e_machine: EM_X86_64 = 62, EM_AARCH64 = 183, ...
   std::uint8_t os_abi = 0;    ///< EI_OSABI: 0 System V, 3 GNU
   ElfKind kind = ElfKind::kOther;
-  std::string interpreter;           ///< PT_INTERP without its trailing NUL; empty if none
-  std::vector<std::string> needed;   ///< DT_NEEDED in order
-  std::vector<std::string> rpath;    ///< DT_RPATH split on ':' (empty elements kept as "")
-  std::vector<std::string> runpath;  ///< DT_RUNPATH split on ':' (empty elements kept as "")
-  std::string soname;                ///< DT_SONAME; empty if none
-  std::uint64_t flags_1 = 0;         ///< DT_FLAGS_1
-  bool stripped = false;             ///< no .symtab section, or no section headers at all
-  std::optional<GoBuildInfo> go;     ///< set when the file carries Go build info
+  std::string interpreter;                 ///< PT_INTERP without its trailing NUL; empty if none
+  std::vector<std::string> needed;         ///< DT_NEEDED in order
+  std::vector<std::string> rpath;          ///< DT_RPATH split on ':' (empty elements kept as "")
+  std::vector<std::string> runpath;        ///< DT_RUNPATH split on ':' (empty elements kept as "")
+  std::string soname;                      ///< DT_SONAME; empty if none
+  std::uint64_t flags_1 = 0;               ///< DT_FLAGS_1
+  bool stripped = false;                   ///< no .symtab section, or no section headers at all
+  std::optional<GoBuildInfo> go;           ///< set when the file carries Go build info
+  std::vector<VersionNeed> version_needs;  ///< DT_VERNEED in order
+  std::vector<std::string> version_defs;   ///< DT_VERDEF names in order, less the VER_FLG_BASE
+                                           ///< one (the soname)
+  std::vector<std::string> imports;        ///< undefined dynamic symbols, sorted and unique
+  std::vector<DlopenNote> dlopen_notes;    ///< FDO notes of type 0x407c0c0a (.note.dlopen)
 
   /// DF_1_NODEFLIB: the loader must not search its default folders for this object's needs.
   bool nodeflib() const;
@@ -68,13 +83,16 @@ struct ElfResult {
   std::string error;  ///< what is wrong, e.g. "truncated ELF header (40 of 64 bytes)"
 };
 
-/// Parses an ELF file held in memory: 32 or 64 bit, either byte order. Dynamic-section strings
-/// are found through DT_STRTAB's virtual address mapped by the PT_LOAD segments, so a file
-/// without section headers parses the same. Never throws and never reads outside `bytes`; a
+/// Parses an ELF file held in memory: 32 or 64 bit, either byte order. Dynamic-section strings,
+/// symbol versions and the dynamic symbols are found through the addresses the dynamic section
+/// gives (DT_STRTAB, DT_VERNEED, DT_VERDEF, DT_SYMTAB, DT_HASH, DT_GNU_HASH) mapped by the
+/// PT_LOAD segments, so a file without section headers parses the same; notes through PT_NOTE,
+/// and SHT_NOTE sections when there are any. Never throws and never reads outside `bytes`; a
 /// malformed or truncated file (a header, table, PT_LOAD, PT_INTERP or PT_DYNAMIC past the end,
 /// an unmapped DT_STRTAB, a string past its table or without its NUL, absurd counts) is an
-/// error. Malformed Go build info is not an error: `go` stays empty. No view into `bytes` is
-/// kept.
+/// error. What the loader can do without (Go build info, version tables, symbols, notes) is
+/// read as far as it is sound: a malformed one leaves its field empty or short. No view into
+/// `bytes` is kept.
 ElfResult parse_elf(std::span<const std::byte> bytes);
 
 }  // namespace pare

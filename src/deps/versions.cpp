@@ -1,0 +1,58 @@
+#include "pare/deps/versions.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace pare {
+
+namespace {
+
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+std::string_view prefix_of(std::string_view version) {
+  const auto* const digit = std::find_if(version.begin(), version.end(), is_digit);
+  return version.substr(0, static_cast<std::size_t>(digit - version.begin()));
+}
+
+}  // namespace
+
+bool version_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (is_digit(a[i]) && is_digit(b[j])) {
+      // Compare the two digit runs as numbers: leading zeros aside, the longer is larger.
+      while (i < a.size() && a[i] == '0') ++i;
+      while (j < b.size() && b[j] == '0') ++j;
+      std::size_t end_a = i;
+      std::size_t end_b = j;
+      while (end_a < a.size() && is_digit(a[end_a])) ++end_a;
+      while (end_b < b.size() && is_digit(b[end_b])) ++end_b;
+      const std::string_view run_a = a.substr(i, end_a - i);
+      const std::string_view run_b = b.substr(j, end_b - j);
+      if (run_a.size() != run_b.size()) return run_a.size() < run_b.size();
+      if (run_a != run_b) return run_a < run_b;
+      i = end_a;
+      j = end_b;
+      continue;
+    }
+    if (a[i] != b[j]) return a[i] < b[j];
+    ++i;
+    ++j;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::string highest_version_like(const std::vector<std::string>& defined, std::string_view wanted) {
+  const std::string_view prefix = prefix_of(wanted);
+  std::string highest;
+  for (const auto& version : defined) {
+    if (prefix_of(version) != prefix) continue;
+    if (highest.empty() || version_less(highest, version)) highest = version;
+  }
+  return highest;
+}
+
+}  // namespace pare
