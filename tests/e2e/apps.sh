@@ -47,7 +47,7 @@ if ! bash "$REPO/testdata/make-app-images.sh" "$APPS_DIR" >"$WORK/make.txt" 2>&1
   exit 1
 fi
 cat "$WORK/make.txt"
-echo "# fixtures: $(tr '\n' ' ' <"$APPS_DIR/timings")(seconds; when made in this run)"
+echo "# fixtures: $(tr '\n' ' ' <"$APPS_DIR/timings")(seconds, in the run that made them)"
 
 # podman with the test's own storage, run as in tests/e2e/podman.sh; -q: no pull progress
 podman_() {
@@ -113,12 +113,17 @@ run_main() {
   return "$rc"
 }
 
+# brief: stdin's non-empty lines on one line, joined by " | ": the first two and the last
+brief() {
+  awk 'NF { l[++n] = $0 } END { for (i = 1; i <= n; i++) if (i <= 2 || i == n) printf "%s%s", (i > 1 ? (i > 3 && i == n ? " | ... | " : " | ") : ""), l[i] }'
+}
+
 # ran_as_source APP ARCHIVE TAG: run_main, compared with the truth; sets WHY when it differs
 ran_as_source() {
   local app=$1 a=$2 out=$WORK/$1.$3.out rc=0
   run_main "$app" "$a" "$out" || rc=$?
   if [ "$rc" -ne 0 ]; then
-    WHY="podman run exited $rc: $(cat "$out" "$out.err" | grep -v '^$' | head -3 | tr '\n' '|')"
+    WHY="podman run exited $rc: $(cat "$out" "$out.err" | brief)"
     return 1
   fi
   if ! diff -u "$APPS_DIR/$app.run" "$out" >"$out.diff"; then
@@ -141,7 +146,7 @@ slim() {
   return "$rc"
 }
 slim_failed_why() { # APP TAG
-  WHY="pare slim exited ${R[$1.${2}_rc]}: $(grep -v '^$' "$WORK/$1.$2.err" | head -3 | tr '\n' '|')"
+  WHY="pare slim exited ${R[$1.${2}_rc]}: $(grep -v '^hint: ' "$WORK/$1.$2.err" | brief)"
 }
 
 # -- the final behaviour, per app ------------------------------------------------------------
@@ -162,7 +167,7 @@ plain_go_workdir() {                           # pare verify --run passes, and p
   plain_runs go-workdir || return 1
   if ! "$PARE" verify "$WORK/go-workdir.plain.tar" --run --expect-output '^cwd /home/gopher$' \
     >"$WORK/go-verify.txt" 2>&1; then
-    WHY="pare verify --run failed: $(grep -v '^$' "$WORK/go-verify.txt" | grep -iv '^ok\|^pass' | head -3 | tr '\n' '|')"
+    WHY="pare verify --run failed: $(grep -iv '^ok\|^pass' "$WORK/go-verify.txt" | brief)"
     return 1
   fi
 }
@@ -213,7 +218,8 @@ for app in "${APPS[@]}"; do
 
   # without a trace
   R[$app.plain_ran]=no
-  if slim "$app" plain; then
+  if ! slim "$app" plain; then R[$app.plain_ran]="rc=${R[$app.plain_rc]}"; fi
+  if [ "${R[$app.plain_rc]}" -eq 0 ]; then
     if ran_as_source "$app" "$WORK/$app.plain.tar" plain; then R[$app.plain_ran]=yes; else WHY_RUN[$app.plain]=$WHY; fi
   else
     slim_failed_why "$app" plain; WHY_RUN[$app.plain]=$WHY
@@ -224,7 +230,8 @@ for app in "${APPS[@]}"; do
   probes=()
   [ "$app" = nginx ] && probes=("${NGINX_PROBES[@]}")
   R[$app.trace_ran]=no
-  if slim "$app" trace --trace "${probes[@]+"${probes[@]}"}"; then
+  if ! slim "$app" trace --trace "${probes[@]+"${probes[@]}"}"; then R[$app.trace_ran]="rc=${R[$app.trace_rc]}"; fi
+  if [ "${R[$app.trace_rc]}" -eq 0 ]; then
     if ran_as_source "$app" "$WORK/$app.trace.tar" trace; then R[$app.trace_ran]=yes; else WHY_RUN[$app.trace]=$WHY; fi
   else
     slim_failed_why "$app" trace; WHY_RUN[$app.trace]=$WHY
@@ -237,11 +244,12 @@ done
 
 echo
 echo "# sizes: uncompressed layer bytes in MiB; ran: the image printed its .run truth under podman"
-echo "# trace/check: exit code of pare slim --trace / --trace --check, and seconds"
-printf '# %-11s %7s %4s | %7s %4s %7s | %7s %4s %7s | %5s %7s\n' app source ran plain ran slim-s \
+echo "# (rc=N: pare slim exited N, no image); slim-s, trace-s: seconds of pare slim, plain and --trace"
+echo "# check: exit code of pare slim --trace --check, and its seconds"
+printf '# %-11s %7s %4s | %7s %5s %7s | %7s %5s %7s | %5s %7s\n' app source ran plain ran slim-s \
   trace ran trace-s check check-s
 for app in "${APPS[@]}"; do
-  printf '# %-11s %7s %4s | %7s %4s %7s | %7s %4s %7s | %5s %7s\n' "$app" "${R[$app.src_mib]}" \
+  printf '# %-11s %7s %4s | %7s %5s %7s | %7s %5s %7s | %5s %7s\n' "$app" "${R[$app.src_mib]}" \
     "${R[$app.src_ran]}" "${R[$app.plain_mib]}" "${R[$app.plain_ran]}" "${R[$app.plain_s]}" \
     "${R[$app.trace_mib]}" "${R[$app.trace_ran]}" "${R[$app.trace_s]}" \
     "${R[$app.check_rc]}" "${R[$app.check_s]}"
