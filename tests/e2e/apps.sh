@@ -4,7 +4,7 @@
 # slimmed by pare without and with a trace, and the slim images run under podman again.
 #
 # The source images must print their .run truths: always checked. What pare's outputs must do
-# is issue 11's final behaviour, asserted per app by the plain_* and traced_* functions below,
+# is issue 11's final behaviour, asserted per app by the plain_* functions and traced() below,
 # and enforced only for the apps listed in the two lists right below; for the others the result
 # is printed as "todo - ..." and does not fail the test. Edit the lists as features land, or
 # override them for one run: PARE_APPS_EXPECT_PLAIN="python-app go-workdir" or
@@ -13,10 +13,13 @@
 # The fixtures are made once per ctest run in PARE_APPS_DIR (tests/CMakeLists.txt empties it
 # when a run starts); without PARE_APPS_DIR they are made in this test's scratch directory.
 # At the end a table gives, per app, the image sizes and whether each image ran.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 # -- expectations: the apps whose final behaviour is enforced ------------------------------
-# without a trace: `pare slim APP.tar -o OUT` (see plain_* for what each app must do)
+# without a trace, `pare slim APP.tar -o OUT`: python-app and cxx-locale run as the source;
+# go-workdir also passes `pare verify OUT --run`; nginx and plugin run, or pare printed a
+# "pare: warning: ... --trace ..." line
 expect_working_without_trace=()
 # with a trace: `pare slim APP.tar -o OUT --trace` runs as the source, `--trace --check` exits 0
 expect_working_with_trace=()
