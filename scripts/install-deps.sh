@@ -13,6 +13,8 @@ packages=(
   musl-tools gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binfmt-support libcurl4-openssl-dev file
   # running images as users do (podman run under runc, no daemon)
   podman runc
+  # real application images (testdata/make-app-images.sh): a Debian base, a Go and a zlib program
+  mmdebstrap golang-go zlib1g-dev
   # bench/
   time bc
 )
