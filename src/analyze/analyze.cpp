@@ -30,8 +30,9 @@ AnalyzeReport analyze_image(const Bundle& bundle, const AnalyzeRequest& request,
       make_report(bundle.describe(), image, tree, std::move(closure), accounting, request.top);
   // The size a slim would reach: the same plan `pare slim --dry-run` prints.
   try {
-    report.slim_size =
-        make_plan(tree, image, SlimOptions{}, bundle.describe(), report.program).after;
+    const Plan plan = make_plan(tree, image, SlimOptions{}, bundle.describe(), report.program);
+    report.slim_size = plan.after;
+    report.slim_blind_spots = plan.blind_spots;
   } catch (const Error& e) {
     report.slim_error = e.what();
   }

@@ -106,6 +106,7 @@ std::string render_text(const AnalyzeReport& r, bool color) {
     out << "  a slim would keep " << human_size(*r.slim_size) << " of "
         << human_size(r.content_size) << " (removes "
         << human_size(r.content_size - std::min(r.content_size, *r.slim_size)) << ")\n";
+    for (const auto& spot : r.slim_blind_spots) out << "  may break: " << spot << "\n";
   } else if (!r.slim_error.empty()) {
     out << "  no slim estimate: " << r.slim_error << "\n";
   }

@@ -209,7 +209,8 @@ nlohmann::json to_json_report(const AnalyzeReport& r) {
        {{"size", r.slim_size ? json(*r.slim_size) : json(nullptr)},
         {"removable", r.slim_size ? json(r.content_size - std::min(r.content_size, *r.slim_size))
                                   : json(nullptr)},
-        {"error", r.slim_error}}},
+        {"error", r.slim_error},
+        {"blindSpots", r.slim_blind_spots}}},
       {"gates", gates_json(r.gates)}};
 }
 

@@ -1,7 +1,10 @@
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "pare/util/error.hpp"
@@ -11,6 +14,27 @@ namespace {
 void print_error(const std::string& message, const std::string& hint) {
   std::fprintf(stderr, "pare: error: %s\n", message.c_str());
   if (!hint.empty()) std::fprintf(stderr, "hint: %s\n", hint.c_str());
+}
+
+/// The arguments with each `--probe VALUE` joined into `--probe=VALUE`, so that a probe's
+/// own flags (`--probe -t`) are its value, not options of pare; reversed, as CLI11 takes them.
+std::vector<std::string> arguments(int argc, char** argv) {
+  std::vector<std::string> args;
+  args.reserve(static_cast<std::size_t>(argc));
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {
+      for (; i < argc; ++i) args.emplace_back(argv[i]);
+      break;
+    }
+    if (arg == "--probe" && i + 1 < argc) {
+      args.push_back(arg + "=" + argv[++i]);
+    } else {
+      args.push_back(arg);
+    }
+  }
+  std::reverse(args.begin(), args.end());
+  return args;
 }
 
 }  // namespace
@@ -26,7 +50,8 @@ int main(int argc, char** argv) {
   pare::cli::add_ls_command(app, exit_code);
   pare::cli::add_verify_command(app, exit_code);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = arguments(argc, argv);
+    app.parse(args);
     return exit_code;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version

@@ -90,6 +90,7 @@ void print_warnings(const std::vector<PlannedImage>& planned, bool quiet) {
   if (quiet) return;
   for (const auto& p : planned) {
     for (const auto& w : p.plan.warnings) std::cerr << "pare: warning: " << w << "\n";
+    for (const auto& w : p.plan.blind_spots) std::cerr << "pare: warning: " << w << "\n";
   }
 }
 

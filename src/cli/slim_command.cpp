@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -5,6 +7,7 @@
 
 #include "commands.hpp"
 #include "image_options.hpp"
+#include "pare/slim/check.hpp"
 #include "pare/slim/options.hpp"
 #include "pare/slim/output.hpp"
 #include "pare/slim/plan_render.hpp"
@@ -26,6 +29,11 @@ struct SlimCommandOptions {
   std::vector<std::string> keep;
   std::vector<std::string> drop;
   bool no_package_metadata = false;
+  bool trace = false;
+  std::vector<std::string> probes;
+  double probe_timeout = 0;  ///< seconds; 0: the config's, else 5
+  bool check = false;
+  bool strict = false;
 };
 
 SlimOptions merge(const SlimCommandOptions& cli) {
@@ -33,6 +41,13 @@ SlimOptions merge(const SlimCommandOptions& cli) {
   o.keep.insert(o.keep.end(), cli.keep.begin(), cli.keep.end());
   o.drop.insert(o.drop.end(), cli.drop.begin(), cli.drop.end());
   if (cli.no_package_metadata) o.package_metadata = false;
+  if (cli.trace) o.trace = true;
+  if (cli.strict) o.strict = true;
+  o.probes.insert(o.probes.end(), cli.probes.begin(), cli.probes.end());
+  if (cli.probe_timeout != 0) {
+    o.probe_timeout =
+        std::chrono::milliseconds(static_cast<std::int64_t>(cli.probe_timeout * 1000.0));
+  }
   apply_output_flags(cli.out, o);
   return o;
 }
@@ -45,6 +60,7 @@ int run_slim(const SlimCommandOptions& options) {
   request.selector = options.image.selector();
   request.all_platforms = options.image.platform == "all";
   request.limits = options.image.limits();
+  request.check = options.check;
   if (!options.out.dry_run && options.out.output.empty()) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
   }
@@ -56,8 +72,35 @@ int run_slim(const SlimCommandOptions& options) {
     return 0;
   }
   print_warnings(planned, options.out.quiet);
+  if (request.options.strict) {
+    for (const auto& p : planned) {
+      if (!p.plan.blind_spots.empty()) {
+        throw Error(ExitCode::kCheckFailed,
+                    p.source + ": --strict: " + std::to_string(p.plan.blind_spots.size()) +
+                        " reason(s) to believe the program reads what static analysis cannot see",
+                    "trace it with --trace, or drop --strict");
+      }
+    }
+  }
   const auto written =
       write_planned(planned, options.out.output, request.options, request.preset, term.progress());
+  if (options.check) {
+    const auto output = open_bundle(options.out.output);
+    std::vector<SlimCheck> checks;
+    checks.reserve(planned.size());
+    for (const auto& p : planned) {
+      checks.push_back(check_slim(p, *output, probes_of(request.options),
+                                  probe_settings(request.options, request.limits),
+                                  term.progress()));
+    }
+    std::cerr << render_check(checks);
+    if (!std::all_of(checks.begin(), checks.end(), [](const SlimCheck& c) { return c.passed(); })) {
+      std::cerr << "pare: error: " << options.out.output
+                << ": --check: the slim image does not run as the source does\n"
+                << "hint: keep what it lacks with --keep, or trace more runs with --probe\n";
+      return static_cast<int>(ExitCode::kCheckFailed);
+    }
+  }
   if (options.out.quiet) return 0;
   std::uint64_t before = 0;
   std::uint64_t after = 0;
@@ -91,6 +134,17 @@ void add_slim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--drop", o->drop, "a glob to drop");
   cmd->add_flag("--no-package-metadata", o->no_package_metadata,
                 "do not write /var/lib/dpkg/status.d or the apk database");
+  cmd->add_flag("--trace", o->trace,
+                "run the image's Entrypoint and Cmd in a sandbox and keep every path it touches");
+  cmd->add_option("--probe", o->probes,
+                  "ARGS (shell words) replacing the Cmd for one more traced run; repeatable");
+  cmd->add_option("--probe-timeout", o->probe_timeout,
+                  "seconds a traced run may take before SIGTERM (default 5)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--strict", o->strict,
+                "exit 1 (writing nothing) when the program may read what pare cannot see");
+  cmd->add_flag("--check", o->check,
+                "run the probes on the written image too; exit 1 when a run differs");
   cmd->callback([o, &exit_code] { exit_code = run_slim(*o); });
 }
 

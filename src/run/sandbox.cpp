@@ -151,7 +151,8 @@ struct ChildPlan {
   std::vector<char*> envp;
   Identity id;
   int emulator_fd = -1;
-  int output_fd = -1;  ///< the write end of the output pipe
+  int output_fd = -1;  ///< the write end of the stdout pipe
+  int error_fd = -1;   ///< the write end of the stderr pipe
   int failure_fd = -1;
   int go_fd = -1;
   const SeccompFilter* trace_filter = nullptr;  ///< set when the run is traced
@@ -284,7 +285,7 @@ bool protect_proc() {
   (void)::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   char go = 0;
   if (::read(plan.go_fd, &go, 1) != 1) ::_exit(125);
-  if (::dup2(plan.output_fd, STDOUT_FILENO) < 0 || ::dup2(plan.output_fd, STDERR_FILENO) < 0) {
+  if (::dup2(plan.output_fd, STDOUT_FILENO) < 0 || ::dup2(plan.error_fd, STDERR_FILENO) < 0) {
     child_fail(plan, Step::kStdin);
   }
   // Nothing of pare's but the failure pipe and the emulator reaches the program.
@@ -508,12 +509,18 @@ std::vector<std::string> container_env(const RunRequest& request, const Identity
   return env;
 }
 
-/// Appends output up to the limit and counts the rest.
-void keep_output(RunResult& result, std::span<const char> bytes, std::size_t limit) {
+/// Appends output up to the limit and counts the rest; stdout is also kept on its own.
+void keep_output(RunResult& result, std::span<const char> bytes, std::size_t limit,
+                 bool is_stdout) {
   const std::size_t room = limit > result.output.size() ? limit - result.output.size() : 0;
   const std::size_t kept = std::min(room, bytes.size());
   result.output.append(bytes.data(), kept);
   result.dropped += bytes.size() - kept;
+  if (!is_stdout) return;
+  const std::size_t own = limit > result.standard_output.size()
+                              ? std::min(limit - result.standard_output.size(), bytes.size())
+                              : 0;
+  result.standard_output.append(bytes.data(), own);
 }
 
 /// What reading the pipes learned.
@@ -526,15 +533,23 @@ struct Pumped {
 
 constexpr auto kGrace = std::chrono::seconds(2);
 
-/// Reads the output and failure pipes until both are closed (every process that held them is
+/// The read ends of the pipes a run's output comes through.
+struct OutputPipes {
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int failure_fd = -1;  ///< the child's setup failure, if any
+};
+
+/// Reads the output and failure pipes until all are closed (every process that held them is
 /// gone), stopping pid 1 at the deadline: SIGKILL, or SIGTERM and SIGKILL after the grace.
-void pump_output(const RunRequest& request, int output_fd, int failure_fd,
-                 const Signaller& signaller, Clock::time_point start, Pumped& out) {
+void pump_output(const RunRequest& request, const OutputPipes& pipes, const Signaller& signaller,
+                 Clock::time_point start, Pumped& out) {
   std::array<char, 65536> buffer{};
-  std::array<pollfd, 2> fds{{{output_fd, POLLIN, 0}, {failure_fd, POLLIN, 0}}};
+  std::array<pollfd, 3> fds{
+      {{pipes.stdout_fd, POLLIN, 0}, {pipes.failure_fd, POLLIN, 0}, {pipes.stderr_fd, POLLIN, 0}}};
   auto deadline = start + request.timeout;
   bool killed = false;
-  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+  while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
     const auto now = Clock::now();
     if (now >= deadline) {
       if (killed) break;  // something outside the namespace holds the pipe: stop waiting
@@ -566,8 +581,8 @@ void pump_output(const RunRequest& request, int output_fd, int failure_fd,
         continue;
       }
       const auto bytes = std::span<const char>(buffer).first(static_cast<std::size_t>(n));
-      if (i == 0) {
-        keep_output(out.result, bytes, request.max_output);
+      if (i != 1) {
+        keep_output(out.result, bytes, request.max_output, i == 0 && request.split_stderr);
       } else {
         const std::size_t take = std::min(bytes.size(), sizeof out.failed - out.failure_bytes);
         std::memcpy(reinterpret_cast<char*>(&out.failed) + out.failure_bytes, bytes.data(), take);
@@ -582,12 +597,11 @@ void pump_output(const RunRequest& request, int output_fd, int failure_fd,
 /// exception: the SIGKILL sent then closes the pipes.
 class PumpThread {
  public:
-  PumpThread(const RunRequest& request, int output_fd, int failure_fd, const Signaller& signaller,
+  PumpThread(const RunRequest& request, const OutputPipes& pipes, const Signaller& signaller,
              Clock::time_point start, Pumped& out)
-      : signaller_(signaller),
-        thread_([&request, output_fd, failure_fd, &signaller, start, &out, this] {
+      : signaller_(signaller), thread_([&request, pipes, &signaller, start, &out, this] {
           try {
-            pump_output(request, output_fd, failure_fd, signaller, start, out);
+            pump_output(request, pipes, signaller, start, out);
           } catch (...) {
             error_ = std::current_exception();
           }
@@ -643,6 +657,8 @@ RunResult run_in_sandbox(const RunRequest& request) {
   plan.envp.push_back(nullptr);
 
   Pipe output = make_pipe();
+  std::optional<Pipe> errors;  // stderr on its own pipe, or with stdout on one (in order)
+  if (request.split_stderr) errors.emplace(make_pipe());
   Pipe failure = make_pipe();
   std::array<int, 2> go_pair{};
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go_pair.data()) != 0) {
@@ -651,6 +667,7 @@ RunResult run_in_sandbox(const RunRequest& request) {
   UniqueFd go_parent(go_pair[0]);
   UniqueFd go_child(go_pair[1]);
   plan.output_fd = output.write.get();
+  plan.error_fd = errors ? errors->write.get() : output.write.get();
   plan.failure_fd = failure.write.get();
   plan.go_fd = go_child.get();
 
@@ -676,6 +693,7 @@ RunResult run_in_sandbox(const RunRequest& request) {
   ChildGuard child(static_cast<pid_t>(pid), request.trace);
   const Signaller signaller(static_cast<pid_t>(pid));
   output.write.reset();
+  if (errors) errors->write.reset();
   failure.write.reset();
   go_child.reset();
   if (request.trace && !signaller.safe()) {
@@ -695,6 +713,8 @@ RunResult run_in_sandbox(const RunRequest& request) {
   go_parent.reset();
 
   Pumped pumped;
+  const OutputPipes pipes{output.read.get(), errors ? errors->read.get() : -1,
+                          failure.read.get()};
   int status = 0;
   if (request.trace) {
     TraceSettings settings;
@@ -703,14 +723,14 @@ RunResult run_in_sandbox(const RunRequest& request) {
     settings.max_accesses = request.max_accesses;
     if (emulator) settings.emulator_prefix = emulator_prefix(request.architecture);
     Tracer tracer(static_cast<pid_t>(pid), std::move(settings));
-    PumpThread pump(request, output.read.get(), failure.read.get(), signaller, start, pumped);
+    PumpThread pump(request, pipes, signaller, start, pumped);
     status = tracer.run();
     child.release();
     pump.join();
     pumped.result.accesses = tracer.take_accesses();
     pumped.result.accesses_truncated = tracer.truncated();
   } else {
-    pump_output(request, output.read.get(), failure.read.get(), signaller, start, pumped);
+    pump_output(request, pipes, signaller, start, pumped);
     status = child.wait();
   }
   RunResult result = std::move(pumped.result);

@@ -2,6 +2,7 @@
 
 #include "pare/util/error.hpp"
 #include "pare/util/project_file.hpp"
+#include "pare/util/shell_words.hpp"
 
 namespace pare {
 
@@ -28,6 +29,13 @@ SlimOptions read_slim_options(const std::string& config_file) {
     }
     o.compression = *compression;
     o.layers = s.value("layers", 1);
+    o.trace = s.value("trace", false);
+    o.strict = s.value("strict", false);
+    o.probes = s.value("probes", std::vector<std::string>{});
+    if (s.contains("probeTimeout")) {
+      o.probe_timeout = std::chrono::milliseconds(
+          static_cast<std::int64_t>(s.at("probeTimeout").get<double>() * 1000.0));
+    }
   });
   return o;
 }
@@ -41,6 +49,11 @@ void check_slim_options(SlimOptions& options, Preset preset) {
     options.homes = false;  // 0700 folders Lambda's user cannot read, for a User Lambda ignores
   }
   if (options.layers != 1 && options.layers != 2) throw Error::usage("--layers must be 1 or 2");
+  if (!options.probes.empty()) options.trace = true;  // a probe is a traced run
+  if (options.probe_timeout.count() <= 0) {
+    throw Error::usage("--probe-timeout must be more than 0 seconds");
+  }
+  for (const auto& probe : options.probes) split_shell_words(probe, "--probe");
   for (const auto& kv : options.env) {
     if (kv.find('=') == std::string::npos || kv.starts_with('=')) {
       throw Error::usage("--env " + kv + ": expected KEY=VALUE");

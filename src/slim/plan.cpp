@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <functional>
 #include <iomanip>
@@ -13,6 +14,7 @@
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/fs/users.hpp"
+#include "pare/slim/blind_spots.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
 
@@ -73,12 +75,14 @@ std::string top_folder(const std::string& path) {
 class Planner {
  public:
   Planner(const ImageTree& tree, const Image& image, const SlimOptions& options,
-          std::string image_name, std::optional<Closure> closure)
+          std::string image_name, std::optional<Closure> closure,
+          const std::vector<ProbeRun>& traces)
       : tree_(tree),
         image_(image),
         options_(options),
         image_name_(std::move(image_name)),
-        resolved_(std::move(closure)) {}
+        resolved_(std::move(closure)),
+        traces_(traces) {}
 
   Plan run();
 
@@ -92,7 +96,9 @@ class Planner {
   void add_dir(const std::string& path, std::uint32_t mode, std::uint32_t uid, std::uint32_t gid,
                const std::string& reason);
   void add_base();
+  void add_run_folders();
   void add_rules();
+  void add_traces();
   RunConfig run_config() const;
   std::optional<std::string> image_text(const std::string& path) const;
 
@@ -103,6 +109,7 @@ class Planner {
   std::map<std::string, PlanEntry> entries_;
   Plan plan_;
   std::optional<Closure> resolved_;
+  const std::vector<ProbeRun>& traces_;
 };
 
 void Planner::add_node(const std::string& path, const Node& node, const std::string& reason) {
@@ -173,6 +180,24 @@ void Planner::add_closure(const Closure& closure) {
   for (const auto& f : closure.files) {
     if (!options_.ca_certs && f.reason == "CA certificates") continue;
     if (!options_.tzdata && f.reason == "time zone data") continue;
+    if (f.tree && f.reason.starts_with("iconv modules") && !traces_.empty()) {
+      // The trace saw which modules iconv loaded (add_traces keeps them): only the lists
+      // iconv reads to find a module are needed besides.
+      const Resolution r = tree_.rootfs.resolve(f.path);
+      if (r.node == nullptr) continue;
+      for (const auto& [name, child] : r.node->children) {
+        if (!name.starts_with("gconv-modules")) continue;
+        const std::string path = "/" + r.path + "/" + name;
+        const std::string why =
+            "iconv module list (" + f.reason + "; traced: only the modules loaded)";
+        if (child->type == EntryType::kDir) {
+          add_tree(path, why);
+        } else {
+          add_path(path, why);
+        }
+      }
+      continue;
+    }
     if (f.tree) {
       add_tree(f.path, f.reason);
     } else if (const Node* n = tree_.rootfs.find(f.path)) {
@@ -282,6 +307,69 @@ void Planner::add_base() {
   }
 }
 
+/// The folders the run starts in and writes to: WorkingDir (made as runc makes a missing one,
+/// 0755 root) and the User's home, each with its owner and mode from the image.
+void Planner::add_run_folders() {
+  const RunConfig rc = run_config();
+  if (!rc.working_dir.empty() && rc.working_dir != "/") {
+    const Resolution r = tree_.rootfs.resolve(rc.working_dir);
+    if (r.node != nullptr) {
+      add_path(rc.working_dir, "WorkingDir");
+    } else if (const auto normalized = normalize_path(rc.working_dir)) {
+      add_dir("/" + *normalized, 0755, 0, 0,
+              "WorkingDir (missing in the image: made as runc makes it)");
+    }
+  }
+  const UserSpec spec = split_user(rc.user);
+  if (!options_.homes || spec.user.empty() || spec.user == "root" || spec.user == "0") return;
+  const UserLookup who = look_up_user(rc.user, image_text("/etc/passwd"), image_text("/etc/group"));
+  const std::string& home = who.identity.home;
+  if (who.error != UserError::kNone || home.empty() || home == "/") return;
+  const Resolution r = tree_.rootfs.resolve(home);
+  if (r.node != nullptr && r.node->type == EntryType::kDir) {
+    add_path(home, "the home of User " + rc.user);
+  }
+}
+
+/// What a traced call did to a path, for a plan's reason: "opened", "executed", ...
+std::string traced_verb(std::string_view call) {
+  if (call.starts_with("open") && !call.starts_with("opendir")) return "opened";
+  if (call.starts_with("exec")) return "executed";
+  if (call == "opendir" || call.starts_with("getdents")) return "listed";
+  if (call.starts_with("readlink")) return "read as a link";
+  if (call.find("stat") != std::string_view::npos || call.find("access") != std::string_view::npos)
+    return "looked at";
+  if (call.starts_with("chdir")) return "entered";
+  return "touched";
+}
+
+void Planner::add_traces() {
+  for (const ProbeRun& run : traces_) {
+    const std::string who = " by probe " + std::to_string(run.number) + ": ";
+    for (const FileAccess& access : run.result.accesses) {
+      const auto normalized = normalize_path(access.path);
+      if (!normalized || normalized->empty()) continue;
+      std::string reason = traced_verb(access.call);
+      reason.append(who).append(access.call);
+      if (tree_.rootfs.find(*normalized) != nullptr ||
+          tree_.rootfs.resolve(access.path).node != nullptr) {
+        add_path(access.path, reason);
+        continue;
+      }
+      // A path the image lacks (a failed look-up, or a file the run made): its folder, with
+      // its owner and mode, so the program finds it or can create the file again.
+      const std::string parent = parent_path(*normalized);
+      if (parent.empty()) continue;
+      const Resolution r = tree_.rootfs.resolve(parent);
+      if (r.node == nullptr || r.node->type != EntryType::kDir) continue;
+      std::string folder_reason = "folder of " + access.path + ", " + reason;
+      if (access.error != 0)
+        folder_reason.append(" (failed: ").append(std::strerror(access.error)).append(")");
+      add_path("/" + parent, folder_reason);
+    }
+  }
+}
+
 void Planner::add_rules() {
   for (const auto& rule : options_.keep) {
     std::vector<std::string> matches;
@@ -364,6 +452,8 @@ Plan Planner::run() {
     if (e.reason == "entrypoint") e.app = true;
   }
   add_base();
+  add_run_folders();
+  add_traces();
   add_rules();
 
   if (options_.package_metadata) {
@@ -451,6 +541,11 @@ Plan Planner::run() {
   }
   plan_.config = std::move(config);
   plan_.warnings.insert(plan_.warnings.end(), c.warnings.begin(), c.warnings.end());
+  if (!options_.trace) {
+    std::set<std::string> kept;
+    for (const auto& e : plan_.entries) kept.insert(e.path);
+    plan_.blind_spots = blind_spots({tree_, c, kept, {}});
+  }
   return std::move(plan_);
 }
 
@@ -464,8 +559,9 @@ Capture capture_for_slim(std::string_view path, std::span<const std::byte> head)
 }
 
 Plan make_plan(const ImageTree& tree, const Image& image, const SlimOptions& options,
-               const std::string& image_name, std::optional<Closure> closure) {
-  return Planner(tree, image, options, image_name, std::move(closure)).run();
+               const std::string& image_name, std::optional<Closure> closure,
+               const std::vector<ProbeRun>& traces) {
+  return Planner(tree, image, options, image_name, std::move(closure), traces).run();
 }
 
 }  // namespace pare

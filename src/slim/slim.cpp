@@ -4,8 +4,24 @@
 
 #include "pare/fs/image_tree.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/shell_words.hpp"
 
 namespace pare {
+
+std::vector<Probe> probes_of(const SlimOptions& options) {
+  std::vector<Probe> probes(1);  // the image's own Entrypoint and Cmd
+  for (const auto& text : options.probes) {
+    probes.push_back({split_shell_words(text, "--probe"), true});
+  }
+  return probes;
+}
+
+ProbeSettings probe_settings(const SlimOptions& options, const LayerLimits& limits) {
+  ProbeSettings settings;
+  settings.timeout = options.probe_timeout;
+  settings.limits = limits;
+  return settings;
+}
 
 std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& request,
                                     const Progress& progress) {
@@ -43,7 +59,15 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
     };
     ImageTree tree = build_tree(bundle, p.image, reading);
     progress.done();
-    p.plan = make_plan(tree, p.image, request.options, bundle.describe());
+    if (request.options.trace || request.check) {
+      progress(label + ": unpacking to trace");
+      const UnpackedImage unpacked(bundle, p.image, tree, request.limits, "pare-trace");
+      p.probes =
+          run_probes(unpacked, tree, p.image, probes_of(request.options),
+                     probe_settings(request.options, request.limits), bundle.describe(), progress);
+    }
+    p.plan = make_plan(tree, p.image, request.options, bundle.describe(), std::nullopt,
+                       request.options.trace ? p.probes : std::vector<ProbeRun>{});
     // The plan stands alone: only the captured bytes it names are kept, not the tree.
     p.content = std::move(tree.content);
     planned.push_back(std::move(p));

@@ -8,7 +8,7 @@
 
 #include "pare/deps/resolver.hpp"
 #include "pare/fs/image_tree.hpp"
-#include "pare/run/unpack.hpp"
+#include "pare/run/probe.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/verify/content.hpp"
@@ -49,19 +49,9 @@ void run_image(const Bundle& bundle, const Image& image, const ImageTree& tree,
     return;
   }
   progress(label + ": unpacking");
-  const TempDir dir("pare-verify");
-  const std::filesystem::path rootfs = dir.path() / "rootfs";
-  std::filesystem::create_directory(rootfs);
-  unpack_rootfs(bundle, image, tree, rootfs, request.limits);
+  const UnpackedImage unpacked(bundle, image, tree, request.limits, "pare-verify");
   progress.done();
-  RunRequest run;
-  run.rootfs = rootfs;
-  run.program = program.program;
-  run.argv = program.argv;
-  run.env = image.config.config.env;
-  run.working_dir = image.config.config.working_dir;
-  run.user = image.config.config.user;
-  run.architecture = image.config.architecture;
+  RunRequest run = run_request_for(image, unpacked.rootfs(), program.program, program.argv);
   run.timeout = request.timeout;
   RunRecord record;
   record.platform = label;

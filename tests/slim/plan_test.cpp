@@ -304,3 +304,81 @@ TEST_CASE("plan: a Plan is a value that outlives its tree") {
   CHECK(entry(copy, "/app/hello")->size == hello().size());
   CHECK(entry(copy, "/etc/os-release")->origin == ByteOrigin(LayerBytes{0, "etc/os-release"}));
 }
+
+TEST_CASE("plan: WorkingDir and the User's home are kept with their owner and mode") {
+  TarEntry home;
+  home.path = "home/app";
+  home.type = EntryType::kDir;
+  home.mode = 0750;
+  home.uid = 1000;
+  home.gid = 1001;
+  TarEntry work = home;
+  work.path = "srv/work";
+  work.mode = 0700;
+  TreeBuilder b = image_tree();
+  b.dir("home").add(home).dir("srv").add(work).text("srv/work/data", "d\n");
+  const ImageTree tree = b.build();
+  Image image = image_running({"/app/hello"});
+  image.config.config.working_dir = "/srv/work";
+  image.config.config.user = "app";
+  const Plan plan = make_plan(tree, image, {}, "img");
+  REQUIRE(entry(plan, "/srv/work") != nullptr);
+  CHECK(reason(plan, "/srv/work") == "WorkingDir");
+  CHECK(entry(plan, "/srv/work")->uid == 1000);
+  CHECK(entry(plan, "/srv/work")->mode == 0700);
+  CHECK(reason(plan, "/srv/work/data") == "(not kept)");
+  REQUIRE(entry(plan, "/home/app") != nullptr);
+  CHECK(reason(plan, "/home/app") == "the home of User app");
+  CHECK(entry(plan, "/home/app")->gid == 1001);
+  CHECK(entry(plan, "/home/app")->mode == 0750);
+
+  SUBCASE("a WorkingDir the image lacks is made as runc makes it") {
+    image.config.config.working_dir = "/missing/here";
+    const Plan made = make_plan(tree, image, {}, "img");
+    REQUIRE(entry(made, "/missing/here") != nullptr);
+    CHECK(entry(made, "/missing/here")->mode == 0755);
+    CHECK(entry(made, "/missing/here")->uid == 0);
+  }
+}
+
+TEST_CASE("plan: traced paths are kept with the probe and call that touched them") {
+  TarEntry logs;
+  logs.path = "var/log/app";
+  logs.type = EntryType::kDir;
+  logs.mode = 0750;
+  logs.uid = 33;
+  logs.gid = 4;
+  TreeBuilder b = image_tree();
+  b.dir("var").dir("var/log").add(logs).text("etc/app.conf", "x=1\n").dir("usr/lib/gconv");
+  b.text("usr/lib/gconv/gconv-modules", "module\n").text("usr/lib/gconv/UTF-16.so", "so\n");
+  b.text("usr/lib/gconv/UTF-7.so", "so\n").symlink("etc/conf-link", "app.conf");
+  const ImageTree tree = b.build();
+  const Image image = image_running({"/app/hello"});
+
+  ProbeRun first;
+  first.number = 1;
+  first.result.accesses = {
+      {"/etc/conf-link", "open(O_RDONLY)", 0, 1},
+      {"/var/log/app/error.log", "open(O_WRONLY|O_CREAT)", 0, 1},
+      {"/etc/missing/deeper", "stat", ENOENT, 1},
+      {"/usr/share/doc", "opendir", ENOENT, 2},
+  };
+  ProbeRun second;
+  second.number = 2;
+  second.result.accesses = {{"/etc/motd", "open(O_RDONLY)", 0, 1},
+                            {"/etc/app.conf", "open(O_RDONLY)", 0, 1}};
+  const Plan plan = make_plan(tree, image, {}, "img", std::nullopt, {first, second});
+
+  CHECK(reason(plan, "/etc/conf-link") == "opened by probe 1: open(O_RDONLY)");
+  CHECK(reason(plan, "/etc/app.conf") == "opened by probe 1: open(O_RDONLY)");
+  CHECK(reason(plan, "/etc/motd") == "opened by probe 2: open(O_RDONLY)");
+  // A file the run made: its folder is kept with its owner and mode.
+  CHECK(reason(plan, "/var/log/app") ==
+        "folder of /var/log/app/error.log, opened by probe 1: open(O_WRONLY|O_CREAT)");
+  CHECK(entry(plan, "/var/log/app")->uid == 33);
+  CHECK(entry(plan, "/var/log/app")->mode == 0750);
+  CHECK(entry(plan, "/var/log/app/error.log") == nullptr);
+  // A failed look-up whose parent is missing too keeps nothing.
+  CHECK(entry(plan, "/etc/missing") == nullptr);
+  CHECK(entry(plan, "/usr/share/doc/a/copyright") == nullptr);
+}

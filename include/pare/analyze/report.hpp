@@ -56,6 +56,8 @@ struct AnalyzeReport {
   Findings findings;
   std::optional<std::uint64_t> slim_size;  ///< bytes of files a slim would keep (dry-run plan)
   std::string slim_error;                  ///< why no plan could be made
+  /// Why that slim may break the program: what static analysis cannot see (Plan::blind_spots).
+  std::vector<std::string> slim_blind_spots;
   std::vector<GateResult> gates;
 };
 

@@ -33,6 +33,8 @@ struct RunRequest {
   bool terminate_at_timeout = false;
   std::string hostname = "pare-verify";
   std::size_t max_output = std::size_t{1} << 20U;  ///< bytes of output kept; the rest counted
+  /// stdout and stderr on a pipe each, so RunResult::standard_output holds stdout alone.
+  bool split_stderr = false;
   /// Record every path the program and its children use (RunResult::accesses).
   bool trace = false;
   std::size_t max_accesses = 200'000;  ///< distinct FileAccess records kept; the rest dropped
@@ -46,8 +48,9 @@ struct RunResult {
   /// After the SIGTERM of terminate_at_timeout, pid 1 ended within the grace (a clean stop of
   /// a server when exit_code is 0), rather than by the SIGKILL that follows it.
   bool terminated = false;
-  std::string output;         ///< stdout and stderr, interleaved as a terminal shows them
-  std::uint64_t dropped = 0;  ///< bytes of output past max_output, counted and dropped
+  std::string output;           ///< stdout and stderr, interleaved as they arrived (two pipes)
+  std::string standard_output;  ///< stdout alone (also at most max_output bytes)
+  std::uint64_t dropped = 0;    ///< bytes of output past max_output, counted and dropped
   /// With trace: the paths used, deduplicated by (path, call, error) keeping the first, in
   /// order of first occurrence.
   std::vector<FileAccess> accesses;
@@ -70,7 +73,8 @@ struct RunResult {
 /// brought up, answers with a prompt refusal instead of a timeout) written into the rootfs
 /// with write_rootfs_file; the hostname set; the capability bounding set reduced to Docker's
 /// default set minus CAP_MKNOD (there is no device cgroup here); WorkingDir entered;
-/// setgroups/setgid/setuid for User; umask 022; stdin /dev/null; stdout and stderr one pipe.
+/// setgroups/setgid/setuid for User; umask 022; stdin /dev/null; stdout and stderr one pipe
+/// (split_stderr: one each).
 /// For a foreign architecture the host's qemu-*-static is exec'd from a descriptor opened on
 /// the host (fexecve: nothing is copied into the rootfs) as `qemu -0 argv[0] program
 /// argv[1..]`.

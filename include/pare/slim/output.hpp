@@ -31,6 +31,7 @@ struct PlannedImage {
   LayerLimits limits;
   ContentStore content;                         ///< the plan's StoredBytes
   std::shared_ptr<const HostFiles> host_files;  ///< the plan's HostBytes (pack)
+  std::vector<ProbeRun> probes;                 ///< the source's traced runs (slim --trace)
 
   /// What build_slim_layers reads this plan's bytes from.
   PlanSources sources() const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "pare/deps/closure.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/image.hpp"
+#include "pare/run/probe.hpp"
 #include "pare/slim/packages.hpp"
 
 namespace pare {
@@ -34,6 +36,12 @@ struct SlimOptions {
   bool homes = true;       ///< /root and /home/nonroot (0700: unreadable to Lambda's user)
   std::map<std::string, std::string> labels;  ///< set in the output config
   std::string created_by = "pare slim";       ///< what the output's history says made it
+  /// Traced runs (--trace): the image's own Entrypoint and Cmd, then each probe's Cmd
+  /// (shell words), each stopped at `probe_timeout`.
+  bool trace = false;
+  std::vector<std::string> probes;
+  std::chrono::milliseconds probe_timeout{5000};
+  bool strict = false;  ///< a blind spot is an error (exit 1), not a warning
 };
 
 /// The /etc/nsswitch.conf slim and pack write: distroless' (files, and dns for hosts).
@@ -78,6 +86,9 @@ struct Plan {
   PackageMetadata packages;
   std::vector<std::string> setuid_dropped;
   std::vector<std::string> warnings;
+  /// Without a trace: why the program may read what static analysis cannot see (blind_spots),
+  /// each with a hint. --strict makes them an error.
+  std::vector<std::string> blind_spots;
   std::vector<FolderBytes> folders;
   std::uint64_t before = 0;  ///< bytes of regular files in the image
   std::uint64_t after = 0;   ///< bytes of regular files in the plan
@@ -93,8 +104,11 @@ Capture capture_for_slim(std::string_view path, std::span<const std::byte> head)
 /// for another architecture, or its closure is incomplete; exit 2 for a rule that matches
 /// nothing. `closure`, when given, is the program's closure the caller already resolved for the
 /// same run config (no entrypoint, cmd, env, workdir or user override), so it is not resolved
-/// again.
+/// again. `traces` are runs of the image traced in its unpacked source (run_probes): every path
+/// they touched that the image has is kept (its symlinks on the way too), and the folder of each
+/// path they looked for that the image lacks; iconv modules are then kept only when loaded.
 Plan make_plan(const ImageTree& tree, const Image& image, const SlimOptions& options,
-               const std::string& image_name, std::optional<Closure> closure = std::nullopt);
+               const std::string& image_name, std::optional<Closure> closure = std::nullopt,
+               const std::vector<ProbeRun>& traces = {});
 
 }  // namespace pare

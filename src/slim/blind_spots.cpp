@@ -1,0 +1,83 @@
+#include "pare/slim/blind_spots.hpp"
+
+#include <algorithm>
+
+#include "pare/elf/elf.hpp"
+#include "pare/util/path.hpp"
+
+namespace pare {
+
+namespace {
+
+constexpr std::string_view kHint =
+    ": trace it with --trace (and --probe ARGS for more runs), or keep what it needs with --keep";
+
+/// Libraries of the C library and its loader: they import dlopen for NSS, iconv and the
+/// unwinder, which the resolver already keeps.
+bool is_libc_family(std::string_view name) {
+  for (std::string_view p :
+       {"libc.so", "libm.so", "libdl.so", "libpthread.so", "librt.so", "ld-linux", "ld-musl",
+        "libgcc_s.so", "libstdc++.so", "libresolv.so", "libnss_", "libutil.so", "libanl.so"}) {
+    if (name.starts_with(p)) return true;
+  }
+  return false;
+}
+
+bool imports(const ImageTree& tree, const std::string& path, std::string_view symbol) {
+  const Resolution r = tree.rootfs.resolve(path);
+  if (r.node == nullptr) return false;
+  const auto bytes = tree.read(*r.node);
+  if (!bytes || !is_elf(*bytes)) return false;
+  const ElfResult elf = parse_elf(*bytes);
+  if (!elf.info) return false;
+  const auto& names = elf.info->imports;
+  return std::binary_search(names.begin(), names.end(), std::string(symbol));
+}
+
+std::string dlopen_spot(const BlindSpotInputs& in) {
+  std::vector<std::string> who;
+  if (!in.closure.program.empty() && imports(in.tree, in.closure.program, "dlopen")) {
+    who.push_back(in.closure.program);
+  }
+  for (const Library& lib : in.closure.libraries) {
+    if (is_libc_family(lib.name) || lib.path.empty()) continue;
+    if (imports(in.tree, lib.path, "dlopen")) who.push_back(lib.path);
+  }
+  if (who.empty()) return {};
+  std::string text = who.front();
+  if (who.size() > 1) {
+    text.append(" and ").append(std::to_string(who.size() - 1)).append(" more (");
+    for (std::size_t i = 1; i < who.size() && i < 4; ++i) {
+      text.append(i > 1 ? ", " : "").append(base_name(who[i].substr(1)));
+    }
+    text.append(who.size() > 4 ? ", ...)" : ")");
+  }
+  text.append(who.size() > 1 ? " import" : " imports")
+      .append(" dlopen: what they load at run time is not seen");
+  return text.append(kHint);
+}
+
+std::string script_spot(const Closure& c) {
+  if (c.program_class != ProgramClass::kScript) return {};
+  const std::string shell =
+      base_name(c.script_interpreter.empty() ? std::string() : c.script_interpreter.substr(1));
+  for (std::string_view s : {"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"}) {
+    if (shell == s) {
+      return "the entrypoint " + c.program + " is a " + shell +
+             " script: the programs it runs are not seen" + std::string(kHint);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> blind_spots(const BlindSpotInputs& in) {
+  std::vector<std::string> spots;
+  if (auto s = dlopen_spot(in); !s.empty()) spots.push_back(std::move(s));
+  if (auto s = script_spot(in.closure); !s.empty()) spots.push_back(std::move(s));
+  for (const auto& w : in.runtime_warnings) spots.push_back(w);
+  return spots;
+}
+
+}  // namespace pare
