@@ -444,3 +444,48 @@ TEST_CASE("runtime: WorkingDir holding files is the app folder, never a system f
   const Runtime empty = runtime_of(tree, running({"php", "-S", "0.0.0.0:80"}, "/srv/empty"));
   CHECK(needed(empty, "/srv/empty") == nullptr);  // no files: nothing to keep
 }
+
+TEST_CASE("runtime: Debian's perl-base brings perl's full package and its modules") {
+  const ImageTree tree =
+      TreeBuilder(capture_for_slim)
+          .merged_usr()
+          .file("usr/bin/perl", elf())
+          .text("usr/lib/x86_64-linux-gnu/perl-base/strict.pm", "1;\n")
+          .text("usr/share/perl/5.36/JSON/PP.pm", "1;\n")
+          .text("usr/lib/x86_64-linux-gnu/libperl.so.5.36", "lib")
+          .text("usr/lib/x86_64-linux-gnu/libc.so.6", "libc")
+          .text("usr/local/share/perl/5.36/Local.pm", "1;\n")
+          .text("srv/app.pl", "use JSON::PP;\n")
+          .text("var/lib/dpkg/status",
+                "Package: perl-base\nStatus: install ok installed\nArchitecture: amd64\n"
+                "Version: 5.36.0-7\nPre-Depends: libc6 (>= 2.36)\n\n"
+                "Package: perl\nStatus: install ok installed\nArchitecture: amd64\n"
+                "Version: 5.36.0-7\nPre-Depends: perl-base (= 5.36.0-7)\n"
+                "Depends: perl-modules-5.36 (>= 5.36.0-7), libperl5.36 (= 5.36.0-7)\n\n"
+                "Package: perl-modules-5.36\nStatus: install ok installed\nArchitecture: all\n"
+                "Version: 5.36.0-7\n\n"
+                "Package: libperl5.36\nStatus: install ok installed\nArchitecture: amd64\n"
+                "Multi-Arch: same\nVersion: 5.36.0-7\nDepends: libc6\n\n"
+                "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n"
+                "Multi-Arch: same\nVersion: 2.36-9\n")
+          .text("var/lib/dpkg/info/perl-base.list",
+                "/.\n/usr/bin/perl\n/usr/lib/x86_64-linux-gnu/perl-base/strict.pm\n")
+          .text("var/lib/dpkg/info/perl.list", "/.\n")
+          .text("var/lib/dpkg/info/perl-modules-5.36.list", "/usr/share/perl/5.36/JSON/PP.pm\n")
+          .text("var/lib/dpkg/info/libperl5.36:amd64.list",
+                "/usr/lib/x86_64-linux-gnu/libperl.so.5.36\n")
+          .text("var/lib/dpkg/info/libc6:amd64.list", "/lib/x86_64-linux-gnu/libc.so.6\n")
+          .build();
+  const Runtime rt = runtime_of(tree, running({"perl", "-w", "/srv/app.pl"}));
+  INFO(all_warnings(rt.warnings));
+  CHECK(rt.language == "perl");
+  CHECK(reason(rt, "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm") ==
+        "perl runtime: package perl-base");
+  CHECK(reason(rt, "/usr/share/perl/5.36/JSON/PP.pm") == "perl runtime: package perl-modules-5.36");
+  CHECK(reason(rt, "/usr/lib/x86_64-linux-gnu/libperl.so.5.36") ==
+        "perl runtime: package libperl5.36");
+  CHECK(needed(rt, "/usr/lib/x86_64-linux-gnu/libc.so.6") == nullptr);
+  CHECK(reason(rt, "/usr/local/share/perl") == "perl packages /usr/local/share/perl [tree]");
+  CHECK(reason(rt, "/srv") == "app folder /srv (the script's folder) [tree]");
+  CHECK(rt.warnings.empty());
+}
