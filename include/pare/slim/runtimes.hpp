@@ -39,7 +39,7 @@ bool is_runtime_file(std::string_view path);
 /// closure's); nullopt for any other program. Keeps:
 ///  - the runtime: every file of the packages (dpkg, distroless, apk) that own the interpreter,
 ///    the links on the way to it and the runtime libraries it needs, and of the packages of the
-///    runtime's family those depend on, transitively (python3*, libpython3*, nodejs, libnode*,
+///    runtime's family those depend on, transitively (python*, libpython*, nodejs, libnode*,
 ///    node-*, perl*, libperl*, ruby*, libruby*, openjdk-*, ca-certificates-java, php*); when
 ///    no package owns the interpreter, the runtime's own folders (/usr/lib/python3.11, ...);
 ///    java's JAVA_HOME (two folders above bin/java) and php's /etc/php always;
