@@ -138,34 +138,19 @@ std::string last_word(std::string_view text) {
   return std::string(space == std::string_view::npos ? text : text.substr(space + 1));
 }
 
-/// Reads package databases and decides which listed paths are kept.
-class Collector {
+/// True for a dpkg paragraph whose package has files: of the states ("want flag state"), only
+/// not-installed and config-files leave none.
+bool dpkg_installed(const Stanza& p) {
+  const std::string state = last_word(deb_field(p, "Status"));
+  return state != "not-installed" && state != "config-files";
+}
+
+/// The files of an image a package database reader reads, and how it matches listed paths.
+class DatabaseFiles {
  public:
-  Collector(const ImageTree& tree, const std::set<std::string>& kept) : tree_(tree), kept_(kept) {}
+  explicit DatabaseFiles(const ImageTree& tree) : tree_(tree) {}
 
-  PackageMetadata run() {
-    const std::optional<std::string> dpkg = folder(kDpkgDir);
-    std::set<std::string> from_status;
-    if (dpkg) {
-      if (const auto status = read(join_path(*dpkg, "status"))) {
-        set_format("dpkg");
-        from_status = read_dpkg(*dpkg, *status);
-      }
-      read_status_d(*dpkg, from_status);
-    }
-    std::set<std::string> apk_seen;
-    for (const auto db : kApkDatabases) {
-      const Resolution r = tree_.rootfs.resolve(db);
-      if (r.node == nullptr || !apk_seen.insert(r.path).second) continue;
-      if (const auto text = read(r.path)) {
-        set_format("apk");
-        read_apk(r.path, *text);
-      }
-    }
-    return finish();
-  }
-
- private:
+ protected:
   /// The normalized real path of a folder of the image, symlinks followed; nullopt when it is
   /// missing or not a folder. Cached: every listed path asks for its folder.
   std::optional<std::string> folder(std::string_view normalized) {
@@ -178,10 +163,10 @@ class Collector {
     return out;
   }
 
-  /// The kept path a listed path is (its folder resolved, its last component as it is), when
-  /// that is neither a folder nor a symlink to one; nullopt otherwise. A path climbing out of
-  /// the root counts in `escaped`.
-  std::optional<std::string> kept_path(std::string_view listed, std::size_t& escaped) {
+  /// The absolute path a listed path is in the image: its folder resolved, its last component
+  /// as it is; nullopt for the root and when the folder is missing. A path climbing out of the
+  /// root counts in `escaped`.
+  std::optional<std::string> real_path(std::string_view listed, std::size_t& escaped) {
     const auto normalized = normalize_path(listed);
     if (!normalized) {
       ++escaped;
@@ -190,25 +175,17 @@ class Collector {
     if (normalized->empty()) return std::nullopt;
     const auto dir = folder(parent_path(*normalized));
     if (!dir) return std::nullopt;
-    std::string path = "/" + join_path(*dir, base_name_of(*normalized));
-    if (!kept_.contains(path)) return std::nullopt;
-    if (const Node* node = tree_.rootfs.find(path); node != nullptr) {
-      if (node->type == EntryType::kDir) return std::nullopt;
-      if (node->type == EntryType::kSymlink) {
-        const Resolution r = tree_.rootfs.resolve(path);
-        if (r.node != nullptr && r.node->type == EntryType::kDir) return std::nullopt;
-      }
-    }
-    return path;
+    return "/" + join_path(*dir, base_name_of(*normalized));
   }
 
-  /// Kept files a package's scripts generated (kGenerated).
-  void add_generated(std::string_view package, std::set<std::string>& owned) {
-    std::size_t escaped = 0;
-    for (const auto& g : kGenerated) {
-      if (g.package != package) continue;
-      if (auto path = kept_path(g.path, escaped)) owned.insert(std::move(*path));
-    }
+  /// True when `path` (absolute) is a folder or a symlink to one: folders own nothing.
+  bool is_folder(const std::string& path) const {
+    const Node* node = tree_.rootfs.find(path);
+    if (node == nullptr) return false;
+    if (node->type == EntryType::kDir) return true;
+    if (node->type != EntryType::kSymlink) return false;
+    const Resolution r = tree_.rootfs.resolve(path);
+    return r.node != nullptr && r.node->type == EntryType::kDir;
   }
 
   /// The captured bytes of a regular file at a normalized path (symlinks followed); nullopt
@@ -237,7 +214,77 @@ class Collector {
     return text;
   }
 
+  /// dpkg's file list of a package, and the stem of its name: Multi-Arch: same packages have
+  /// info/<pkg>:<arch>.list, the others info/<pkg>.list.
+  std::optional<std::string> dpkg_list(const std::string& dpkg, const std::string& name,
+                                       const std::string& arch, std::string& stem) {
+    std::vector<std::string> stems;
+    if (!arch.empty()) stems.push_back(name + ":" + arch);
+    stems.push_back(name);
+    for (const auto& s : stems) {
+      if (auto list = read(join_path(dpkg, "info/" + s + ".list"))) {
+        stem = s;
+        return list;
+      }
+    }
+    return std::nullopt;
+  }
+
   void warn(std::string message) { warnings_.push_back(std::move(message)); }
+
+  const ImageTree& tree_;
+  std::vector<std::string> warnings_;
+
+ private:
+  std::unordered_map<std::string, std::optional<std::string>> folders_;
+};
+
+/// Reads package databases and decides which listed paths are kept.
+class Collector : DatabaseFiles {
+ public:
+  Collector(const ImageTree& tree, const std::set<std::string>& kept)
+      : DatabaseFiles(tree), kept_(kept) {}
+
+  PackageMetadata run() {
+    const std::optional<std::string> dpkg = folder(kDpkgDir);
+    std::set<std::string> from_status;
+    if (dpkg) {
+      if (const auto status = read(join_path(*dpkg, "status"))) {
+        set_format("dpkg");
+        from_status = read_dpkg(*dpkg, *status);
+      }
+      read_status_d(*dpkg, from_status);
+    }
+    std::set<std::string> apk_seen;
+    for (const auto db : kApkDatabases) {
+      const Resolution r = tree_.rootfs.resolve(db);
+      if (r.node == nullptr || !apk_seen.insert(r.path).second) continue;
+      if (const auto text = read(r.path)) {
+        set_format("apk");
+        read_apk(r.path, *text);
+      }
+    }
+    return finish();
+  }
+
+ private:
+  /// The kept path a listed path is (its folder resolved, its last component as it is), when
+  /// that is neither a folder nor a symlink to one; nullopt otherwise. A path climbing out of
+  /// the root counts in `escaped`.
+  std::optional<std::string> kept_path(std::string_view listed, std::size_t& escaped) {
+    auto path = real_path(listed, escaped);
+    if (!path || !kept_.contains(*path) || is_folder(*path)) return std::nullopt;
+    return path;
+  }
+
+  /// Kept files a package's scripts generated (kGenerated).
+  void add_generated(std::string_view package, std::set<std::string>& owned) {
+    std::size_t escaped = 0;
+    for (const auto& g : kGenerated) {
+      if (g.package != package) continue;
+      if (auto path = kept_path(g.path, escaped)) owned.insert(std::move(*path));
+    }
+  }
 
   void set_format(std::string_view format) {
     if (format_.empty()) format_ = format;
@@ -305,26 +352,12 @@ class Collector {
         ++bad_names;
         continue;
       }
-      // "want flag state": only not-installed and config-files leave no file of the package.
-      const std::string status_state = last_word(deb_field(p, "Status"));
-      if (status_state == "not-installed" || status_state == "config-files") continue;
+      if (!dpkg_installed(p)) continue;
       installed.insert(name);
       const std::string arch = deb_field(p, "Architecture");
       const std::string version = deb_field(p, "Version");
-
-      // Multi-Arch: same packages have info/<pkg>:<arch>.list, the others info/<pkg>.list.
-      std::vector<std::string> stems;
-      if (!arch.empty()) stems.push_back(name + ":" + arch);
-      stems.push_back(name);
-      std::optional<std::string> list;
       std::string stem;
-      for (const auto& s : stems) {
-        list = read(join_path(dpkg, "info/" + s + ".list"));
-        if (list) {
-          stem = s;
-          break;
-        }
-      }
+      const std::optional<std::string> list = dpkg_list(dpkg, name, arch, stem);
       const std::string out = "/" + join_path(dpkg, "status.d/" + name);
       if (!list) {
         unlisted.push_back(name);
@@ -531,17 +564,236 @@ class Collector {
     return m;
   }
 
-  const ImageTree& tree_;
   const std::set<std::string>& kept_;
-  std::unordered_map<std::string, std::optional<std::string>> folders_;
   std::map<std::string, std::string> files_;
   std::vector<KeptPackage> packages_;
   std::set<std::string> dropped_;
-  std::vector<std::string> warnings_;
   std::string format_;
 };
 
+/// A dependency name without what qualifies it: dpkg's "(>= 1.0)", ":any", "[amd64]" and
+/// "<!nocheck>"; apk's "=1.0", ">1", "~3.11" and "><checksum>" (its "so:" and "cmd:" prefixes
+/// are part of the name).
+std::string bare_name(std::string_view text, bool apk) {
+  text = trim(text);
+  const std::size_t end = text.find_first_of(apk ? "<>=~" : " \t(:[<>=");
+  return std::string(text.substr(0, end));
+}
+
+/// dpkg's Depends-like field: "a (>= 1), b | c" -> {{a}, {b, c}}.
+void add_dpkg_depends(std::string_view field, std::vector<std::vector<std::string>>& out) {
+  std::size_t start = 0;
+  while (start <= field.size()) {
+    std::size_t comma = field.find(',', start);
+    if (comma == std::string_view::npos) comma = field.size();
+    std::vector<std::string> alternatives;
+    std::string_view need = field.substr(start, comma - start);
+    while (!need.empty()) {
+      const std::size_t bar = need.find('|');
+      std::string name = bare_name(need.substr(0, bar), false);
+      if (!name.empty()) alternatives.push_back(std::move(name));
+      if (bar == std::string_view::npos) break;
+      need.remove_prefix(bar + 1);
+    }
+    if (!alternatives.empty()) out.push_back(std::move(alternatives));
+    start = comma + 1;
+  }
+}
+
+/// A deb822 field with its continuation lines joined (Depends may span lines).
+std::string deb_field_folded(const Stanza& s, std::string_view name) {
+  std::string out;
+  bool in_field = false;
+  for (const auto line : s.lines) {
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      if (in_field) out.append(" ").append(trim(line));
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    in_field = colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), name);
+    if (in_field) out = std::string(trim(line.substr(colon + 1)));
+  }
+  return out;
+}
+
+/// Reads package databases into who owns which file and needs what.
+class DatabaseReader : DatabaseFiles {
+ public:
+  explicit DatabaseReader(const ImageTree& tree) : DatabaseFiles(tree) {}
+
+  PackageDatabase run() {
+    const std::optional<std::string> dpkg = folder(kDpkgDir);
+    std::set<std::string> from_status;
+    if (dpkg) {
+      if (const auto status = read(join_path(*dpkg, "status"))) {
+        set_format("dpkg");
+        read_dpkg(*dpkg, *status, from_status);
+      }
+      read_status_d(*dpkg, from_status);
+    }
+    std::set<std::string> apk_seen;
+    for (const auto db : kApkDatabases) {
+      const Resolution r = tree_.rootfs.resolve(db);
+      if (r.node == nullptr || !apk_seen.insert(r.path).second) continue;
+      if (const auto text = read(r.path)) {
+        set_format("apk");
+        read_apk(*text);
+      }
+    }
+    for (auto& p : db_.packages) {
+      std::sort(p.files.begin(), p.files.end());
+      p.files.erase(std::unique(p.files.begin(), p.files.end()), p.files.end());
+    }
+    db_.warnings = std::move(warnings_);
+    return std::move(db_);
+  }
+
+ private:
+  void set_format(std::string_view format) {
+    if (db_.format.empty()) db_.format = format;
+  }
+
+  /// Adds a listed path to a package's files when the image has it and it is not a folder.
+  void add_file(InstalledPackage& p, std::string_view listed) {
+    std::size_t escaped = 0;
+    auto path = real_path(listed, escaped);
+    if (!path || tree_.rootfs.find(*path) == nullptr || is_folder(*path)) return;
+    p.files.push_back(std::move(*path));
+  }
+
+  static InstalledPackage from_paragraph(const Stanza& p, std::string name) {
+    InstalledPackage out;
+    out.name = std::move(name);
+    out.version = deb_field(p, "Version");
+    out.architecture = deb_field(p, "Architecture");
+    add_dpkg_depends(deb_field_folded(p, "Pre-Depends"), out.depends);
+    add_dpkg_depends(deb_field_folded(p, "Depends"), out.depends);
+    std::vector<std::vector<std::string>> provides;
+    add_dpkg_depends(deb_field_folded(p, "Provides"), provides);
+    for (auto& group : provides) {
+      for (auto& name_provided : group) out.provides.push_back(std::move(name_provided));
+    }
+    return out;
+  }
+
+  void read_dpkg(const std::string& dpkg, const std::string& status,
+                 std::set<std::string>& installed) {
+    for (const Stanza& p : stanzas_of(status)) {
+      std::string name = deb_field(p, "Package");
+      if (!valid_package_name(name) || !dpkg_installed(p)) continue;
+      installed.insert(name);
+      InstalledPackage package = from_paragraph(p, std::move(name));
+      std::string stem;
+      if (const auto list = dpkg_list(dpkg, package.name, package.architecture, stem)) {
+        package.listed = true;
+        for (const auto line : lines_of(*list)) {
+          if (!line.empty()) add_file(package, line);
+        }
+      }
+      db_.packages.push_back(std::move(package));
+    }
+  }
+
+  void read_status_d(const std::string& dpkg, const std::set<std::string>& from_status) {
+    const auto dir = folder(join_path(dpkg, "status.d"));
+    if (!dir) return;
+    const Node* node = tree_.rootfs.find(*dir);
+    if (node == nullptr) return;
+    for (const auto& [name, child] : node->children) {
+      if (name.ends_with(kMd5sums) || child->type == EntryType::kDir) continue;
+      const std::string path = join_path(*dir, name);
+      const auto text = read(path);
+      if (!text) continue;
+      set_format("dpkg-status.d");
+      const auto md5 = read(path + std::string(kMd5sums));
+      for (const Stanza& p : stanzas_of(*text)) {
+        std::string package_name = deb_field(p, "Package");
+        // dpkg's status is the source of truth for a package it also lists.
+        if (package_name.empty() || from_status.contains(package_name)) continue;
+        InstalledPackage package = from_paragraph(p, std::move(package_name));
+        if (md5) {
+          package.listed = true;
+          for (const auto line : lines_of(*md5)) {
+            const std::size_t space = line.find(' ');
+            if (space != std::string_view::npos && space + 2 <= line.size()) {
+              add_file(package, line.substr(space + 2));
+            }
+          }
+        }
+        db_.packages.push_back(std::move(package));
+      }
+    }
+  }
+
+  /// apk's names of a D: or p: line, bare; conflicts ("!name") left out.
+  static std::vector<std::string> apk_names(const std::string& field) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < field.size()) {
+      std::size_t end = field.find_first_of(" \t", start);
+      if (end == std::string::npos) end = field.size();
+      const std::string_view word = std::string_view(field).substr(start, end - start);
+      if (!word.empty() && word.front() != '!') {
+        std::string name = bare_name(word, true);
+        if (!name.empty()) out.push_back(std::move(name));
+      }
+      start = end + 1;
+    }
+    return out;
+  }
+
+  void read_apk(const std::string& text) {
+    for (const Stanza& record : stanzas_of(text)) {
+      InstalledPackage package;
+      package.name = apk_field(record, 'P');
+      if (package.name.empty()) continue;
+      package.version = apk_field(record, 'V');
+      package.architecture = apk_field(record, 'A');
+      package.listed = true;
+      for (auto& need : apk_names(apk_field(record, 'D'))) {
+        package.depends.push_back({std::move(need)});
+      }
+      package.provides = apk_names(apk_field(record, 'p'));
+      std::optional<std::string> folder_path = std::string();  // before any F:, the root
+      for (const auto line : record.lines) {
+        if (line.size() < 2 || line[1] != ':') continue;
+        if (line[0] == 'F') folder_path = normalize_path(trim(line.substr(2)));
+        if (line[0] == 'R' && folder_path) {
+          const std::string file(trim(line.substr(2)));
+          if (!file.empty() && file.find('/') == std::string::npos) {
+            add_file(package, "/" + join_path(*folder_path, file));
+          }
+        }
+      }
+      db_.packages.push_back(std::move(package));
+    }
+  }
+
+  PackageDatabase db_;
+};
+
 }  // namespace
+
+const InstalledPackage* PackageDatabase::find(std::string_view name) const {
+  for (const auto& p : packages) {
+    if (p.name == name) return &p;
+  }
+  for (const auto& p : packages) {
+    if (std::find(p.provides.begin(), p.provides.end(), name) != p.provides.end()) return &p;
+  }
+  return nullptr;
+}
+
+const InstalledPackage* PackageDatabase::owner(std::string_view path) const {
+  for (const auto& p : packages) {
+    if (std::binary_search(p.files.begin(), p.files.end(), path, std::less<>())) return &p;
+  }
+  return nullptr;
+}
+
+PackageDatabase read_package_database(const ImageTree& tree) {
+  return DatabaseReader(tree).run();
+}
 
 bool is_package_database(std::string_view path) {
   if (path.starts_with('/')) path.remove_prefix(1);

@@ -15,6 +15,7 @@
 #include "pare/elf/elf.hpp"
 #include "pare/fs/users.hpp"
 #include "pare/slim/blind_spots.hpp"
+#include "pare/slim/runtimes.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
 
@@ -448,8 +449,19 @@ Plan Planner::run() {
   }
   require_complete(c);
   add_closure(c);
+  // What an interpreter reads that no loader names: its standard library, the app's folder.
+  if (const auto runtime = find_runtime(tree_, c, config.config)) {
+    for (const auto& f : runtime->files) {
+      if (f.tree) {
+        add_tree(f.path, f.reason);
+      } else {
+        add_path(f.path, f.reason);
+      }
+    }
+    plan_.warnings.insert(plan_.warnings.end(), runtime->warnings.begin(), runtime->warnings.end());
+  }
   for (auto& [path, e] : entries_) {
-    if (e.reason == "entrypoint") e.app = true;
+    if (e.reason == "entrypoint" || e.reason.starts_with("app ")) e.app = true;
   }
   add_base();
   add_run_folders();
@@ -552,7 +564,8 @@ Plan Planner::run() {
 }  // namespace
 
 Capture capture_for_slim(std::string_view path, std::span<const std::byte> head) {
-  if (is_package_database(path) || path == "etc/passwd" || path == "etc/group") {
+  if (is_package_database(path) || is_runtime_file(path) || path == "etc/passwd" ||
+      path == "etc/group") {
     return Capture::kWhole;
   }
   return capture_for_deps(path, head);

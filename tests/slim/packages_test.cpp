@@ -778,3 +778,86 @@ TEST_CASE("package metadata: malformed status.d and apk databases give what they
     CHECK(m.warnings.empty());
   }
 }
+
+TEST_CASE("package database: who owns a file, what a package needs and provides") {
+  SUBCASE("dpkg: Depends and Pre-Depends, alternatives, a merged /usr") {
+    const ImageTree tree =
+        TreeBuilder(capture_databases)
+            .merged_usr()
+            .text("usr/bin/a", "a")
+            .text("usr/lib/x86_64-linux-gnu/liba.so.1", "lib")
+            .symlink("usr/lib/x86_64-linux-gnu/liba.so", "liba.so.1")
+            .text("var/lib/dpkg/status",
+                  "Package: a\nStatus: install ok installed\nArchitecture: amd64\n"
+                  "Multi-Arch: same\nVersion: 1.0\nPre-Depends: p0\n"
+                  "Depends: b (>= 1.0), c:any | d [amd64],\n e <!nocheck>\nProvides: virt (= 1)\n"
+                  "\n"
+                  "Package: gone\nStatus: deinstall ok config-files\nVersion: 2\n\n"
+                  "Package: unlisted\nStatus: install ok installed\nVersion: 3\n")
+            .text("var/lib/dpkg/info/a:amd64.list",
+                  "/.\n/usr\n/usr/bin\n/usr/bin/a\n/lib/x86_64-linux-gnu/liba.so.1\n"
+                  "/lib/x86_64-linux-gnu/liba.so\n/usr/bin/missing\n/lib\n")
+            .text("var/lib/dpkg/info/gone.list", "/usr/bin/a\n")
+            .build();
+    const PackageDatabase db = read_package_database(tree);
+    CHECK(db.format == "dpkg");
+    REQUIRE(db.packages.size() == 2);
+    const InstalledPackage* a = db.find("a");
+    REQUIRE(a != nullptr);
+    CHECK(a->version == "1.0");
+    CHECK(a->architecture == "amd64");
+    CHECK(a->listed);
+    CHECK(a->depends == std::vector<std::vector<std::string>>{{"p0"}, {"b"}, {"c", "d"}, {"e"}});
+    CHECK(a->provides == std::vector<std::string>{"virt"});
+    // Files and links as real paths; folders, a link to one and what the image lacks are not.
+    CHECK(a->files == std::vector<std::string>{"/usr/bin/a", "/usr/lib/x86_64-linux-gnu/liba.so",
+                                               "/usr/lib/x86_64-linux-gnu/liba.so.1"});
+    CHECK(db.owner("/usr/lib/x86_64-linux-gnu/liba.so.1") == a);
+    CHECK(db.owner("/usr/bin") == nullptr);
+    CHECK(db.find("virt") == a);
+    CHECK(db.find("gone") == nullptr);  // config-files: no package
+    const InstalledPackage* unlisted = db.find("unlisted");
+    REQUIRE(unlisted != nullptr);
+    CHECK_FALSE(unlisted->listed);
+    CHECK(unlisted->files.empty());
+  }
+  SUBCASE("apk: D: and p: without versions, conflicts left out") {
+    const ImageTree tree =
+        TreeBuilder(capture_databases)
+            .text("usr/bin/python3.11", "elf")
+            .text("usr/lib/libpython3.11.so.1.0", "lib")
+            .text(
+                "lib/apk/db/installed",
+                "P:python3\nV:3.11.6-r0\nA:x86_64\n"
+                "D:so:libc.musl-x86_64.so.1 python3-pyc=3.11.6-r0 !python2 py3-x>1\n"
+                "p:cmd:python3=3.11.6-r0 so:libpython3.11.so.1.0=1.0\n"
+                "F:usr/bin\nR:python3.11\na:0:0:755\nZ:Q1x=\nF:usr/lib\nR:libpython3.11.so.1.0\n\n")
+            .build();
+    const PackageDatabase db = read_package_database(tree);
+    CHECK(db.format == "apk");
+    const InstalledPackage* p = db.find("so:libpython3.11.so.1.0");
+    REQUIRE(p != nullptr);
+    CHECK(p->name == "python3");
+    CHECK(p->depends == std::vector<std::vector<std::string>>{
+                            {"so:libc.musl-x86_64.so.1"}, {"python3-pyc"}, {"py3-x"}});
+    CHECK(p->provides == std::vector<std::string>{"cmd:python3", "so:libpython3.11.so.1.0"});
+    CHECK(p->files ==
+          std::vector<std::string>{"/usr/bin/python3.11", "/usr/lib/libpython3.11.so.1.0"});
+    CHECK(db.owner("/usr/bin/python3.11") == p);
+  }
+  SUBCASE("distroless: status.d paragraphs, files from their .md5sums") {
+    const ImageTree tree =
+        TreeBuilder(capture_databases)
+            .text("usr/lib/libssl.so.3", "lib")
+            .text("var/lib/dpkg/status.d/libssl3",
+                  "Package: libssl3\nVersion: 3.0.11\nArchitecture: amd64\nDepends: libc6\n")
+            .text("var/lib/dpkg/status.d/libssl3.md5sums",
+                  "d41d8cd98f00b204e9800998ecf8427e  usr/lib/libssl.so.3\n")
+            .build();
+    const PackageDatabase db = read_package_database(tree);
+    CHECK(db.format == "dpkg-status.d");
+    REQUIRE(db.packages.size() == 1);
+    CHECK(db.packages[0].depends == std::vector<std::vector<std::string>>{{"libc6"}});
+    CHECK(db.owner("/usr/lib/libssl.so.3") == db.packages.data());
+  }
+}

@@ -67,4 +67,38 @@ struct PackageMetadata {
 /// names the first of dpkg, dpkg-status.d, apk. Never reads the host filesystem.
 PackageMetadata package_metadata(const ImageTree& tree, const std::set<std::string>& kept);
 
+/// An installed package as the image's database lists it: what a runtime asks of ownership.
+struct InstalledPackage {
+  std::string name;
+  std::string version;
+  std::string architecture;
+  /// What it needs (dpkg's Depends and Pre-Depends, apk's D:): each entry the alternatives of
+  /// one need (dpkg's "a | b"), names without versions, architecture qualifiers or operators;
+  /// apk's conflicts (`!name`) are left out.
+  std::vector<std::vector<std::string>> depends;
+  std::vector<std::string> provides;  ///< dpkg's Provides, apk's p:, names only
+  /// The files and links it lists that the image has, as absolute real paths matched as
+  /// package_metadata matches them (the folder resolved inside the image, the last component
+  /// as it is), sorted; folders, and links to folders, own nothing and are left out.
+  std::vector<std::string> files;
+  bool listed = false;  ///< a file list was found; else which files it owns cannot be told
+};
+
+/// The installed packages of an image's dpkg, distroless and apk databases.
+struct PackageDatabase {
+  std::string format;                      ///< as PackageMetadata::format
+  std::vector<InstalledPackage> packages;  ///< in database order
+  std::vector<std::string> warnings;       ///< what could not be read or made sense of
+
+  /// The installed package of that name, else the first that provides it; null when none.
+  const InstalledPackage* find(std::string_view name) const;
+  /// The first package whose `files` hold `path` (absolute, folder resolved); null when none.
+  const InstalledPackage* owner(std::string_view path) const;
+};
+
+/// Reads the databases package_metadata reads (dpkg's status and info/*.list, distroless'
+/// status.d and its .md5sums, apk's installed) into who owns which file and needs what. A
+/// malformed database gives what can be read of it, never an exception.
+PackageDatabase read_package_database(const ImageTree& tree);
+
 }  // namespace pare
