@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "resolver_internal.hpp"
+
 namespace pare {
 
 std::optional<EnvLocale> env_locale(const std::vector<std::string>& env) {
@@ -56,5 +58,43 @@ bool uses_locales(const ElfInfo& info) {
     return symbol == "setlocale" || symbol == "newlocale";
   });
 }
+
+namespace resolver_internal {
+
+void Resolver::keep_locales() {
+  const auto user = std::find_if(objects_.begin(), objects_.end(),
+                                 [](const Object& o) { return uses_locales(o.info); });
+  if (user == objects_.end()) return;
+  const std::string folder(kLocaleFolder);
+  std::string why = user->path;
+  why.append(" uses locales)");
+  // C.UTF-8 is what a program picks when it wants UTF-8 and names no language; Debian 12 ships
+  // it as C.utf8, others as C.UTF-8.
+  for (const char* name : {"C.utf8", "C.UTF-8"}) {
+    keep_tree(folder + "/" + name, "locale C.UTF-8 (" + why);
+  }
+  const auto chosen = env_locale(config_.config.env);
+  if (!chosen) return;
+  std::string reason = "locale ";
+  reason.append(chosen->name).append(" (").append(chosen->variable).append("; ").append(why);
+  bool found = false;
+  for (const auto& name : locale_folder_names(chosen->name)) {
+    const Resolution r = tree_.rootfs.resolve(folder + "/" + name);
+    if (r.node == nullptr || r.node->type != EntryType::kDir) continue;
+    keep_tree(folder + "/" + name, reason);
+    found = true;
+  }
+  if (!found && tree_.rootfs.resolve(folder + "/locale-archive").node != nullptr) {
+    keep(folder + "/locale-archive", reason);
+    found = true;
+  }
+  if (!found) {
+    closure_.warnings.push_back(chosen->variable + " names the locale " + chosen->name +
+                                ", which is not in " + folder +
+                                " (no folder and no locale-archive): setlocale falls back to C");
+  }
+}
+
+}  // namespace resolver_internal
 
 }  // namespace pare

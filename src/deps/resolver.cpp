@@ -5,13 +5,11 @@
 #include <map>
 #include <set>
 
-#include "pare/deps/architecture.hpp"
 #include "pare/deps/ld_config.hpp"
-#include "pare/deps/locales.hpp"
-#include "pare/deps/versions.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
+#include "resolver_internal.hpp"
 
 namespace pare {
 
@@ -21,7 +19,6 @@ constexpr std::string_view kDefaultPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr std::uint16_t kEtDyn = 3;
 constexpr std::uint16_t kEmX86_64 = 62;
-constexpr std::uint16_t kEmAarch64 = 183;
 
 /// Files whose whole content the resolver reads, by normalized path.
 bool is_loader_config(std::string_view path) {
@@ -29,6 +26,10 @@ bool is_loader_config(std::string_view path) {
          path == "etc/ld.so.conf" || (path.starts_with("etc/ld.so.conf.d/")) ||
          (path.starts_with("etc/ld-musl-") && path.ends_with(".path"));
 }
+
+}  // namespace
+
+namespace resolver_internal {
 
 std::optional<std::string> env_value(const std::vector<std::string>& env, std::string_view key) {
   for (const auto& kv : env) {
@@ -62,91 +63,6 @@ std::string dir_name(std::string_view path) {
   if (slash == 0) return "/";
   return std::string(path.substr(0, slash));
 }
-
-bool contains(std::span<const std::byte> bytes, std::string_view needle) {
-  const auto* begin = reinterpret_cast<const char*>(bytes.data());
-  return std::search(begin, begin + bytes.size(), needle.begin(), needle.end()) !=
-         begin + bytes.size();
-}
-
-/// The loader in the image and the conventions of the distribution that built it.
-struct LoaderFlavor {
-  bool musl = false;
-  std::vector<std::string> default_dirs;  ///< glibc's compiled-in trusted dirs
-  std::string lib;                        ///< $LIB
-  std::vector<std::string> platforms;     ///< candidates for $PLATFORM
-  std::vector<std::string> hwcaps;        ///< glibc-hwcaps subfolders, best first
-  std::string musl_arch;                  ///< "x86_64", "aarch64"
-};
-
-/// One object the loader maps.
-struct Object {
-  std::string name;    ///< how it was asked for
-  std::string path;    ///< where it was found, as the loader opens it
-  std::string origin;  ///< $ORIGIN
-  ElfInfo info;
-  int parent = -1;
-  std::string real;  ///< the file it is, symlinks resolved (normalized)
-  /// Mapped at start (the program, its DT_NEEDED, preloads, required dlopen notes): what it
-  /// lacks is an error. Otherwise dlopen()ed by libc or on a note's word: a warning.
-  bool required = true;
-};
-
-class Resolver {
- public:
-  Resolver(const ImageTree& tree, const Config& config, std::string image_name)
-      : tree_(tree), config_(config), image_name_(std::move(image_name)) {}
-
-  Closure run();
-  /// The closure of the object at `path`, as if the image's program dlopen()ed it.
-  Closure run_object(const std::string& path);
-
- private:
-  std::string find_program(const std::string& argv0);
-  void classify_and_resolve(const std::string& program, const std::string& reason);
-  void resolve_elf(const std::string& program, const ElfInfo& info);
-  void resolve_object(const std::string& object);
-  std::string program_loader();
-  void map_closure(const std::string& program, const ElfInfo& info, const std::string& loader,
-                   bool preload);
-  void resolve_script(const std::string& program, std::span<const std::byte> head);
-  LoaderFlavor flavor_for(const ElfInfo& info, const std::string& interp_real);
-
-  // Loading.
-  std::optional<std::string> search(const std::string& name, int requester,
-                                    std::vector<std::string>& searched);
-  std::optional<std::string> try_candidate(const std::string& path,
-                                           std::vector<std::string>& searched);
-  std::vector<std::string> expand(const std::string& entry, const std::string& origin) const;
-  int load(const std::string& name, const std::string& path, int parent, const std::string& via,
-           const std::string& why, bool required);
-  bool already_loaded(const std::string& name) const;
-  const Object* loaded(const std::string& name) const;
-  void load_needs(std::deque<int>& queue);
-  void load_dlopen_notes();
-  void add_glibc_extras(std::deque<int>& queue);
-  void check_versions();
-  void keep_locales();
-
-  // Image access.
-  std::optional<ElfInfo> elf_at(const std::string& path);
-  void keep(const std::string& path, const std::string& reason);
-  void keep_tree(const std::string& path, const std::string& reason);
-
-  const ImageTree& tree_;
-  const Config& config_;
-  std::string image_name_;
-  Closure closure_;
-  std::set<std::string> kept_;
-  std::map<std::string, std::optional<ElfInfo>> elf_cache_;
-  std::vector<Object> objects_;
-  LoaderFlavor flavor_;
-  std::vector<LdCacheEntry> ld_cache_;
-  std::uint16_t machine_ = 0;
-  int elf_class_ = 64;
-  int scripts_ = 0;                ///< nested "#!" interpreters followed so far
-  std::set<std::string> aliases_;  ///< names that resolved to an object already mapped
-};
 
 std::optional<ElfInfo> Resolver::elf_at(const std::string& path) {
   const Resolution r = tree_.rootfs.resolve(path);
@@ -707,294 +623,7 @@ std::optional<std::string> Resolver::search(const std::string& name, int request
   return std::nullopt;
 }
 
-void Resolver::add_glibc_extras(std::deque<int>& queue) {
-  int libc = -1;
-  for (std::size_t i = 0; i < objects_.size(); ++i) {
-    if (objects_[i].info.soname == "libc.so.6") libc = static_cast<int>(i);
-  }
-  if (libc < 0) return;
-  // Since glibc 2.34 the files and dns services are built into libc.so.6.
-  const auto& libc_versions = objects_[static_cast<std::size_t>(libc)].info.version_defs;
-  const bool builtin_files_dns =
-      std::find(libc_versions.begin(), libc_versions.end(), "GLIBC_2.34") != libc_versions.end();
-
-  if (const Resolution conf = tree_.rootfs.resolve("/etc/nsswitch.conf"); conf.node != nullptr) {
-    keep("/etc/nsswitch.conf", "NSS configuration");
-    const auto bytes = tree_.read(*conf.node);
-    std::set<std::string> seen;
-    for (const auto& source : parse_nsswitch(bytes ? to_string(*bytes) : "")) {
-      if (builtin_files_dns && (source.service == "files" || source.service == "dns")) continue;
-      const std::string name = "libnss_" + source.service + ".so.2";
-      if (!seen.insert(name).second || already_loaded(name)) continue;
-      std::vector<std::string> searched;
-      if (auto found = search(name, libc, searched)) {
-        queue.push_back(load(name, *found, libc, "NSS",
-                             "NSS module for " + source.database + " (/etc/nsswitch.conf)", false));
-      } else {
-        closure_.warnings.push_back("/etc/nsswitch.conf names \"" + source.service + "\" for " +
-                                    source.database + ", but " + name +
-                                    " is not in the image: lookups skip it");
-      }
-    }
-  }
-  // pthread_cancel, pthread_exit and backtraces dlopen the unwinder; glibc aborts without it.
-  if (!already_loaded("libgcc_s.so.1")) {
-    std::vector<std::string> searched;
-    if (auto found = search("libgcc_s.so.1", libc, searched)) {
-      queue.push_back(load("libgcc_s.so.1", *found, libc, "unwinder",
-                           "unwinder glibc loads for pthread_cancel and backtraces", false));
-    }
-  }
-  load_needs(queue);
-  // iconv modules, when an object of the program calls iconv_open. An object without a symbol
-  // count (no hash table, no section headers) has no imports: its bytes are searched instead.
-  for (const auto& o : objects_) {
-    if (o.info.soname == "libc.so.6" || o.path == closure_.interpreter) continue;
-    const Resolution r = tree_.rootfs.resolve(o.path);
-    if (r.node == nullptr) continue;
-    const auto& imports = o.info.imports;
-    const auto bytes = imports.empty() ? tree_.read(*r.node) : std::nullopt;
-    if (std::binary_search(imports.begin(), imports.end(), "iconv_open") ||
-        (bytes && contains(*bytes, "iconv_open"))) {
-      const Resolution real = tree_.rootfs.resolve(objects_[static_cast<std::size_t>(libc)].path);
-      keep_tree(dir_name(absolute(real.path)) + "/gconv",
-                "iconv modules (" + o.path + " calls iconv_open)");
-      break;
-    }
-  }
-}
-
-void Resolver::load_dlopen_notes() {
-  // objects_ grows while it is walked: a library a note brings may carry notes of its own.
-  for (std::size_t index = 0; index < objects_.size(); ++index) {
-    const std::vector<DlopenNote> notes = objects_[index].info.dlopen_notes;
-    const std::string requester = objects_[index].path;
-    for (const DlopenNote& note : notes) {
-      if (std::any_of(note.sonames.begin(), note.sonames.end(),
-                      [&](const std::string& n) { return already_loaded(n); })) {
-        continue;
-      }
-      // The sonames are alternatives: the program tries them in order, the first found loads.
-      std::vector<std::string> searched;
-      std::optional<std::string> found;
-      std::string name;
-      for (const auto& soname : note.sonames) {
-        found = search(soname, static_cast<int>(index), searched);
-        if (found) {
-          name = soname;
-          break;
-        }
-      }
-      const bool required = note.priority == "required" && objects_[index].required;
-      std::string what = note.sonames.size() == 1 ? note.sonames.front() : "none of ";
-      if (note.sonames.size() > 1) {
-        for (std::size_t i = 0; i < note.sonames.size(); ++i) {
-          what.append(i == 0 ? "" : ", ").append(note.sonames[i]);
-        }
-      }
-      std::string why = requester;
-      why.append("'s .note.dlopen (")
-          .append(note.priority)
-          .append(note.feature.empty() ? "" : ", feature ")
-          .append(note.feature)
-          .append(")");
-      if (!found) {
-        std::string where;
-        for (const auto& path : searched) where.append(where.empty() ? "" : ", ").append(path);
-        std::string message = what;
-        message.append(", which ").append(why).append(" names, is not in the image");
-        if (!required) {
-          closure_.warnings.push_back(message);
-          continue;
-        }
-        message.append("; searched: ").append(where.empty() ? "nothing (no search path)" : where);
-        throw Error::bad_input(image_name_, message);
-      }
-      if (flavor_.musl && found->empty()) {
-        aliases_.insert(name);
-        closure_.libraries.push_back({name, closure_.interpreter, requester, "dlopen note"});
-        continue;
-      }
-      std::deque<int> queue{load(name, *found, static_cast<int>(index), "dlopen note",
-                                 "dlopen()ed by " + why, required)};
-      load_needs(queue);
-    }
-  }
-}
-
-void Resolver::check_versions() {
-  // glibc's dl-version.c: every DT_VERNEED entry of every mapped object against the DT_VERDEF of
-  // the object it names; the first version missing stops the program before it runs.
-  for (const Object& needer : objects_) {
-    for (const VersionNeed& need : needer.info.version_needs) {
-      const Object* provider = loaded(need.file);
-      if (provider == nullptr) continue;
-      const auto& defined = provider->info.version_defs;
-      if (defined.empty()) {
-        // The library was built without versions (not glibc's): ld.so cannot check, and says
-        // so only when asked to be verbose.
-        closure_.warnings.push_back(provider->path +
-                                    ": no version information available (required by " +
-                                    needer.path + ")");
-        continue;
-      }
-      for (const auto& version : need.versions) {
-        if (std::find(defined.begin(), defined.end(), version) != defined.end()) continue;
-        const std::string highest = highest_version_like(defined, version);
-        std::string message = objects_.front().path;
-        message.append(": version `")
-            .append(version)
-            .append("' not found (required by ")
-            .append(needer.path)
-            .append("; ")
-            .append(provider->path)
-            .append(highest.empty() ? " defines no version like it" : " defines up to ")
-            .append(highest)
-            .append(")");
-        if (!needer.required || !provider->required) {
-          message.append(": dlopen() of ").append(needer.path).append(" fails");
-          closure_.warnings.push_back(message);
-          continue;
-        }
-        throw Error::bad_input(image_name_, message);
-      }
-    }
-  }
-}
-
-void Resolver::keep_locales() {
-  const auto user = std::find_if(objects_.begin(), objects_.end(),
-                                 [](const Object& o) { return uses_locales(o.info); });
-  if (user == objects_.end()) return;
-  const std::string folder(kLocaleFolder);
-  std::string why = user->path;
-  why.append(" uses locales)");
-  // C.UTF-8 is what a program picks when it wants UTF-8 and names no language; Debian 12 ships
-  // it as C.utf8, others as C.UTF-8.
-  for (const char* name : {"C.utf8", "C.UTF-8"}) {
-    keep_tree(folder + "/" + name, "locale C.UTF-8 (" + why);
-  }
-  const auto chosen = env_locale(config_.config.env);
-  if (!chosen) return;
-  std::string reason = "locale ";
-  reason.append(chosen->name).append(" (").append(chosen->variable).append("; ").append(why);
-  bool found = false;
-  for (const auto& name : locale_folder_names(chosen->name)) {
-    const Resolution r = tree_.rootfs.resolve(folder + "/" + name);
-    if (r.node == nullptr || r.node->type != EntryType::kDir) continue;
-    keep_tree(folder + "/" + name, reason);
-    found = true;
-  }
-  if (!found && tree_.rootfs.resolve(folder + "/locale-archive").node != nullptr) {
-    keep(folder + "/locale-archive", reason);
-    found = true;
-  }
-  if (!found) {
-    closure_.warnings.push_back(chosen->variable + " names the locale " + chosen->name +
-                                ", which is not in " + folder +
-                                " (no folder and no locale-archive): setlocale falls back to C");
-  }
-}
-
-/// The interpreter of the program the image starts, through "#!" scripts; empty when it is not
-/// a dynamic ELF program.
-std::string Resolver::program_loader() {
-  std::vector<std::string> argv = config_.config.entrypoint;
-  argv.insert(argv.end(), config_.config.cmd.begin(), config_.config.cmd.end());
-  if (argv.empty() || argv.front().empty()) return {};
-  std::string program = find_program(argv.front());
-  for (int depth = 0; depth <= 4 && !program.empty(); ++depth) {
-    const Resolution r = tree_.rootfs.resolve(program);
-    if (r.node == nullptr) return {};
-    const auto bytes = tree_.read(*r.node);
-    if (!bytes || bytes->size() < 2 || (*bytes)[0] != std::byte{'#'} ||
-        (*bytes)[1] != std::byte{'!'}) {
-      const auto info = elf_at(program);
-      return info && info->kind == ElfKind::kDynamic ? info->interpreter : std::string();
-    }
-    std::string line = to_string(std::span(*bytes).subspan(2));
-    const auto words = split(line.substr(0, line.find('\n')), " \t\r");
-    if (words.empty()) return {};
-    program = base_name(words[0]) == "env" && words.size() > 1 ? find_program(words[1]) : words[0];
-  }
-  return {};
-}
-
-Closure Resolver::run_object(const std::string& path) {
-  const std::string object = "/" + clamp_path(path);
-  closure_.argv = {object};
-  closure_.program = object;
-  try {
-    resolve_object(object);
-  } catch (const Error& e) {
-    closure_.error = e.what();
-  }
-  return closure_;
-}
-
-void Resolver::resolve_object(const std::string& object) {
-  const Resolution r = tree_.rootfs.resolve(object);
-  if (r.node == nullptr) {
-    closure_.program_class = ProgramClass::kMissing;
-    closure_.detail = std::string(to_string(r.error));
-    return;
-  }
-  const auto info = elf_at(object);
-  if (!info) {
-    closure_.program_class = ProgramClass::kNotElf;
-    closure_.detail = "not an ELF object";
-    return;
-  }
-  closure_.machine = machine_name(info->machine);
-  closure_.go = info->go;
-  if (auto why = wrong_architecture(*info, config_.architecture); !why.empty()) {
-    closure_.program_class = ProgramClass::kWrongArchitecture;
-    closure_.detail = std::move(why);
-    return;
-  }
-  machine_ = info->machine;
-  elf_class_ = info->elf_class;
-  switch (info->kind) {
-    case ElfKind::kStatic:
-      closure_.program_class = ProgramClass::kStatic;
-      return;
-    case ElfKind::kStaticPie:
-      closure_.program_class = ProgramClass::kStaticPie;
-      return;
-    case ElfKind::kOther:
-      closure_.program_class = ProgramClass::kNotElf;
-      closure_.detail = "an ELF file that is not an executable or a library";
-      return;
-    case ElfKind::kDynamic:
-    case ElfKind::kSharedObject:
-      break;
-  }
-  closure_.program_class = ProgramClass::kDynamic;
-  // A program keeps its own loader; a library is mapped by the loader of the image's program,
-  // else by the one it names, else by the one its machine's ABI names.
-  std::string loader = info->kind == ElfKind::kDynamic ? info->interpreter : program_loader();
-  if (loader.empty()) loader = info->interpreter;
-  if (loader.empty()) {
-    const bool arm = info->machine == kEmAarch64;
-    for (const char* candidate :
-         {arm ? "/lib/ld-linux-aarch64.so.1" : "/lib64/ld-linux-x86-64.so.2",
-          arm ? "/lib/ld-musl-aarch64.so.1" : "/lib/ld-musl-x86_64.so.1"}) {
-      if (tree_.rootfs.resolve(candidate).node != nullptr) {
-        loader = candidate;
-        break;
-      }
-    }
-  }
-  if (loader.empty()) {
-    if (info->needed.empty()) return;
-    throw Error::bad_input(image_name_, object +
-                                            " needs libraries, but the image has no loader "
-                                            "to map them (its program is not a dynamic ELF)");
-  }
-  map_closure(object, *info, loader, false);
-}
-
-}  // namespace
+}  // namespace resolver_internal
 
 Capture capture_for_deps(std::string_view path, std::span<const std::byte> head) {
   if (is_elf(head) || is_loader_config(path)) return Capture::kWhole;
@@ -1006,12 +635,7 @@ Capture capture_for_deps(std::string_view path, std::span<const std::byte> head)
 
 Closure resolve_closure(const ImageTree& tree, const Config& config,
                         const std::string& image_name) {
-  return Resolver(tree, config, image_name).run();
-}
-
-Closure resolve_object_closure(const ImageTree& tree, const Config& config, const std::string& path,
-                               const std::string& image_name) {
-  return Resolver(tree, config, image_name).run_object(path);
+  return resolver_internal::Resolver(tree, config, image_name).run();
 }
 
 void require_complete(const Closure& closure) {

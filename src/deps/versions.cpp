@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pare/util/error.hpp"
+#include "resolver_internal.hpp"
+
 namespace pare {
 
 namespace {
@@ -54,5 +57,49 @@ std::string highest_version_like(const std::vector<std::string>& defined, std::s
   }
   return highest;
 }
+
+namespace resolver_internal {
+
+void Resolver::check_versions() {
+  // glibc's dl-version.c: every DT_VERNEED entry of every mapped object against the DT_VERDEF of
+  // the object it names; the first version missing stops the program before it runs.
+  for (const Object& needer : objects_) {
+    for (const VersionNeed& need : needer.info.version_needs) {
+      const Object* provider = loaded(need.file);
+      if (provider == nullptr) continue;
+      const auto& defined = provider->info.version_defs;
+      if (defined.empty()) {
+        // The library was built without versions (not glibc's): ld.so cannot check, and says
+        // so only when asked to be verbose.
+        closure_.warnings.push_back(provider->path +
+                                    ": no version information available (required by " +
+                                    needer.path + ")");
+        continue;
+      }
+      for (const auto& version : need.versions) {
+        if (std::find(defined.begin(), defined.end(), version) != defined.end()) continue;
+        const std::string highest = highest_version_like(defined, version);
+        std::string message = objects_.front().path;
+        message.append(": version `")
+            .append(version)
+            .append("' not found (required by ")
+            .append(needer.path)
+            .append("; ")
+            .append(provider->path)
+            .append(highest.empty() ? " defines no version like it" : " defines up to ")
+            .append(highest)
+            .append(")");
+        if (!needer.required || !provider->required) {
+          message.append(": dlopen() of ").append(needer.path).append(" fails");
+          closure_.warnings.push_back(message);
+          continue;
+        }
+        throw Error::bad_input(image_name_, message);
+      }
+    }
+  }
+}
+
+}  // namespace resolver_internal
 
 }  // namespace pare

@@ -522,3 +522,44 @@ TEST_CASE("version names order by their numbers") {
                              "GLIBC_2.39") == "GLIBC_2.36");
   CHECK(highest_version_like({"VERS_1"}, "GLIBC_2.39").empty());
 }
+
+TEST_CASE("gconv modules are kept for an object that imports iconv_open, and not otherwise") {
+  ImageTree tree = debian_glibc()
+                       .file("usr/bin/iconv-app", host_file(elf_testdata("iconv-app")))
+                       .file("usr/bin/hello", host_file(elf_testdata("hello")))
+                       .text("usr/lib/x86_64-linux-gnu/gconv/UTF-16.so", "module")
+                       .text("usr/lib/x86_64-linux-gnu/gconv/gconv-modules", "alias")
+                       .build();
+  const Closure c = resolve_closure(tree, config_for("/usr/bin/iconv-app"), "img");
+  const NeededFile* gconv = kept_file(c, "/usr/lib/x86_64-linux-gnu/gconv");
+  REQUIRE(gconv != nullptr);
+  CHECK(gconv->tree);
+  CHECK(gconv->size == 6 + 5);
+  CHECK(gconv->reason == "iconv modules (/usr/bin/iconv-app calls iconv_open)");
+  CHECK_FALSE(keeps(resolve_closure(tree, config_for("/usr/bin/hello"), "img"),
+                    "/usr/lib/x86_64-linux-gnu/gconv"));
+}
+
+TEST_CASE("resolve_object_closure: the loader is found through the image's #! entrypoint") {
+  // musl's loader, though glibc's is where the x86-64 ABI puts it: the program decides.
+  const std::string script = "#!/app/prog\n";
+  std::vector<std::byte> bytes(script.size());
+  std::transform(script.begin(), script.end(), bytes.begin(),
+                 [](char ch) { return std::byte(ch); });
+  ImageTree tree =
+      TreeBuilder(capture_for_deps)
+          .file("lib/ld-musl-x86_64.so.1", host_file("/usr/lib/x86_64-linux-musl/libc.so"))
+          .file("lib64/ld-linux-x86-64.so.2",
+                host_file("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+          .file("app/prog", host_file(elf_testdata("musl-demo")))
+          .file("app/run", bytes)
+          .file("usr/lib/libmdemo.so.1", host_file(elf_testdata("libmdemo.so.1")), 0644)
+          .build();
+  const Closure c =
+      resolve_object_closure(tree, config_for("/app/run"), "/usr/lib/libmdemo.so.1", "img");
+  CHECK(c.error == "");
+  CHECK(c.interpreter == "/lib/ld-musl-x86_64.so.1");
+  CHECK(c.libc == "musl");
+  CHECK(keeps(c, "/lib/ld-musl-x86_64.so.1"));
+  CHECK_FALSE(keeps(c, "/lib64/ld-linux-x86-64.so.2"));
+}

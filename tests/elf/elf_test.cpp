@@ -880,7 +880,7 @@ struct TabledElf {
     elf.dynamic = {{kDtNeeded, 1}, {kDtStrtab, kStrtabHere}, {kDtStrsz, kStrings.size()}};
     elf.dynamic.insert(elf.dynamic.end(), extra.begin(), extra.end());
     elf.dynamic.resize(kDynamicEntries, {kDtNull, 0});
-    elf.strtab = kStrings + tables;
+    elf.strtab = std::string(kStrings) + tables;
     return elf.build();
   }
   /// Little-endian fields appended to `tables`.
@@ -893,8 +893,8 @@ struct TabledElf {
   }
 
   // 1 libc.so.6, 11 GLIBC_2.34, 22 GLIBC_2.2.5, 34 puts, 39 dlopen
-  inline static const std::string kStrings =
-      std::string("\0libc.so.6\0GLIBC_2.34\0GLIBC_2.2.5\0puts\0dlopen\0", 46);
+  static constexpr std::string_view kStrings{"\0libc.so.6\0GLIBC_2.34\0GLIBC_2.2.5\0puts\0dlopen\0",
+                                             46};
 };
 
 constexpr std::uint64_t kDtHash = 4;

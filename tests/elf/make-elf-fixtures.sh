@@ -5,7 +5,8 @@
 # dynamic (glibc with libcurl, musl), RPATH and RUNPATH programs with their shared library, arm64
 # static and dynamic, stripped and unstripped, and a C program that carries a Go build info blob;
 # and for the resolver: symbol versions (a library's version script, a stand-in libc.so.6), a
-# setlocale caller, a .note.dlopen, a plugin needing libz and an arm64 library.
+# setlocale caller, an iconv_open caller, a .note.dlopen, a plugin needing libz and an arm64
+# library.
 #
 # Each fixture needs its compiler (gcc, musl-gcc from musl-tools, aarch64-linux-gnu-gcc) and, for
 # dynamic-curl, libcurl4-openssl-dev. A fixture whose tool is missing is left out with a note on
@@ -142,6 +143,15 @@ int main(void) {
 }
 EOF
 
+# A program that calls iconv_open, which loads gconv modules at run time.
+cat >"$WORK/iconv-app.c" <<'EOF'
+#include <iconv.h>
+int main(void) {
+  iconv_t cd = iconv_open("UTF-16", "UTF-8");
+  return cd == (iconv_t)-1;
+}
+EOF
+
 # A .note.dlopen (systemd's ELF dlopen metadata) as the assembler writes it: owner "FDO", type
 # 0x407c0c0a, a JSON array naming libz as required and libzstd (either SONAME) as suggested.
 cat >"$WORK/dlopen-note.s" <<'EOF'
@@ -258,6 +268,7 @@ if have gcc; then
     -Wl,--version-script,"$WORK/fake-libc-old.map" -o "$WORK/fake-libc-old.so.6" \
     "$WORK/fake-libc-old.c"
   build locale-app gcc -O2 -o "$WORK/locale-app" "$WORK/locale-app.c"
+  build iconv-app gcc -O2 -o "$WORK/iconv-app" "$WORK/iconv-app.c"
   if gcc -shared -fPIC -O2 -Wl,-soname,libstdc++.so.6 -o "$WORK/fake-libstdc++.so.6" \
     "$WORK/demo.c"; then
     build fake-stdcxx-app gcc -O2 -o "$WORK/fake-stdcxx-app" "$WORK/use-demo.c" \
@@ -280,7 +291,7 @@ if have gcc; then
   fi
 else
   missing "static-glibc, static-pie, hello, go-like, rpath-demo, runpath-demo, dst-demo, dynamic-curl,
-    use-vers, fake-libc-app, locale-app, fake-stdcxx-app, dlopen-note, plugin-z.so" gcc
+    use-vers, fake-libc-app, locale-app, iconv-app, fake-stdcxx-app, dlopen-note, plugin-z.so" gcc
 fi
 
 if have aarch64-linux-gnu-gcc; then

@@ -29,9 +29,9 @@ std::string_view to_string(ElfKind kind);
 /// checks against that library's DT_VERDEF before running anything.
 struct VersionNeed {
   std::string file;  ///< vn_file: the library as DT_NEEDED names it, "libc.so.6"
-  std::vector<std::string>
-      versions;  ///< vna_name of each entry, "GLIBC_2.34"; weak ones
-                 ///< (VER_FLG_WEAK) left out, since ld.so does not fail on them
+  /// vna_name of each entry, "GLIBC_2.34"; weak ones (VER_FLG_WEAK) are left out, since ld.so
+  /// does not fail on them.
+  std::vector<std::string> versions;
 };
 
 /// What pare needs to know about an ELF file to keep it and what it loads.
