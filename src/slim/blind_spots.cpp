@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pare/elf/elf.hpp"
+#include "pare/slim/packages.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -36,7 +37,8 @@ bool imports(const ImageTree& tree, const std::string& path, std::string_view sy
 
 std::string dlopen_spot(const BlindSpotInputs& in) {
   std::vector<std::string> who;
-  if (!in.closure.program.empty() && imports(in.tree, in.closure.program, "dlopen")) {
+  if (!in.closure.program.empty() && !in.runtime_whole &&
+      imports(in.tree, in.closure.program, "dlopen")) {
     who.push_back(in.closure.program);
   }
   for (const Library& lib : in.closure.libraries) {
@@ -70,11 +72,49 @@ std::string script_spot(const Closure& c) {
   return {};
 }
 
+/// The first word of a package name, which packages built from one source share: "nginx" of
+/// nginx-light and nginx-common.
+std::string_view family(std::string_view name) {
+  return name.substr(0, name.find('-'));
+}
+
+std::string config_spot(const BlindSpotInputs& in) {
+  if (in.closure.program.empty()) return {};
+  const PackageDatabase db = read_package_database(in.tree);
+  const Resolution r = in.tree.rootfs.resolve(in.closure.program);
+  const InstalledPackage* owner = db.owner(r.node != nullptr ? "/" + r.path : in.closure.program);
+  if (owner == nullptr) return {};
+  // The owner and the packages of its family it depends on (nginx-light's nginx-common).
+  std::vector<const InstalledPackage*> packages{owner};
+  for (const auto& need : owner->depends) {
+    for (const auto& name : need) {
+      const InstalledPackage* p = db.find(name);
+      if (p == nullptr) continue;
+      if (family(p->name) == family(owner->name) && p != owner) packages.push_back(p);
+      break;
+    }
+  }
+  std::vector<std::string> dropped;
+  for (const InstalledPackage* p : packages) {
+    for (const auto& f : p->files) {
+      if (f.starts_with("/etc/") && !in.kept.contains(f)) dropped.push_back(f);
+    }
+  }
+  if (dropped.empty()) return {};
+  std::string text = "package " + owner->name + " of " + in.closure.program + " has config files";
+  text.append(" the slim image drops (").append(dropped.front());
+  if (dropped.size() > 1) {
+    text.append(" and ").append(std::to_string(dropped.size() - 1)).append(" more");
+  }
+  return text.append(")").append(kHint);
+}
+
 }  // namespace
 
 std::vector<std::string> blind_spots(const BlindSpotInputs& in) {
   std::vector<std::string> spots;
   if (auto s = dlopen_spot(in); !s.empty()) spots.push_back(std::move(s));
+  if (auto s = config_spot(in); !s.empty()) spots.push_back(std::move(s));
   if (auto s = script_spot(in.closure); !s.empty()) spots.push_back(std::move(s));
   for (const auto& w : in.runtime_warnings) spots.push_back(w);
   return spots;

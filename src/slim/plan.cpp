@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "pare/deps/architecture.hpp"
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/fs/users.hpp"
@@ -100,6 +101,10 @@ class Planner {
   void add_run_folders();
   void add_rules();
   void add_traces();
+  /// Adds the closure of every ELF object `kept_by` selects that has none yet: an error when
+  /// `required` and it is incomplete, else a warning; an object of another architecture is a
+  /// warning.
+  void add_object_closures(const std::function<bool(const PlanEntry&)>& kept_by, bool required);
   RunConfig run_config() const;
   std::optional<std::string> image_text(const std::string& path) const;
 
@@ -111,6 +116,7 @@ class Planner {
   Plan plan_;
   std::optional<Closure> resolved_;
   const std::vector<ProbeRun>& traces_;
+  std::set<std::string> closed_;  ///< objects whose closure is in the plan
 };
 
 void Planner::add_node(const std::string& path, const Node& node, const std::string& reason) {
@@ -392,17 +398,43 @@ void Planner::add_rules() {
         continue;
       }
       add_path(path, "rule --keep " + rule);
-      // An ELF program or library brings what it needs.
-      const auto bytes = tree_.read(*r.node);
-      if (bytes && is_elf(*bytes)) {
-        Config config = image_.config;
-        config.config.entrypoint = {path};
-        config.config.cmd.clear();
-        const Closure c = resolve_closure(tree_, config, image_name_);
-        require_complete(c);
-        add_closure(c);
-      }
     }
+  }
+  // An ELF program, library or plugin kept by a rule brings what it needs, or the slim fails.
+  add_object_closures([](const PlanEntry& e) { return e.reason.starts_with("rule --keep"); }, true);
+}
+
+void Planner::add_object_closures(const std::function<bool(const PlanEntry&)>& kept_by,
+                                  bool required) {
+  std::vector<std::string> objects;
+  for (const auto& [path, e] : entries_) {
+    if (e.from_image && e.type == EntryType::kFile && kept_by(e) && !closed_.contains(path)) {
+      objects.push_back(path);
+    }
+  }
+  for (const auto& path : objects) {
+    closed_.insert(path);
+    const Node* node = tree_.rootfs.find(path.substr(1));
+    if (node == nullptr) continue;
+    const auto bytes = tree_.read(*node);
+    if (!bytes || !is_elf(*bytes)) continue;
+    const ElfResult elf = parse_elf(*bytes);
+    if (!elf.info) continue;
+    if (const std::string wrong = wrong_architecture(*elf.info, image_.config.architecture);
+        !wrong.empty()) {
+      plan_.warnings.push_back(path + " (" + entries_.at(path).reason + ") is " + wrong +
+                               ": it cannot be loaded");
+      continue;
+    }
+    if (elf.info->kind != ElfKind::kDynamic && elf.info->kind != ElfKind::kSharedObject) continue;
+    const Closure c = resolve_object_closure(tree_, image_.config, path, image_name_);
+    if (required) require_complete(c);
+    if (!c.error.empty()) {
+      plan_.warnings.push_back(c.error);
+      continue;
+    }
+    add_closure(c);
+    plan_.warnings.insert(plan_.warnings.end(), c.warnings.begin(), c.warnings.end());
   }
 }
 
@@ -450,7 +482,10 @@ Plan Planner::run() {
   require_complete(c);
   add_closure(c);
   // What an interpreter reads that no loader names: its standard library, the app's folder.
+  std::vector<std::string> runtime_warnings;
+  bool runtime_whole = false;
   if (const auto runtime = find_runtime(tree_, c, config.config)) {
+    runtime_whole = runtime->warnings.empty();
     for (const auto& f : runtime->files) {
       if (f.tree) {
         add_tree(f.path, f.reason);
@@ -458,7 +493,13 @@ Plan Planner::run() {
         add_path(f.path, f.reason);
       }
     }
-    plan_.warnings.insert(plan_.warnings.end(), runtime->warnings.begin(), runtime->warnings.end());
+    runtime_warnings = runtime->warnings;
+    const std::string prefix = runtime->language + " runtime";
+    add_object_closures(
+        [&](const PlanEntry& e) {
+          return e.reason.starts_with(prefix) || e.reason.starts_with("app ");
+        },
+        false);
   }
   for (auto& [path, e] : entries_) {
     if (e.reason == "entrypoint" || e.reason.starts_with("app ")) e.app = true;
@@ -466,6 +507,8 @@ Plan Planner::run() {
   add_base();
   add_run_folders();
   add_traces();
+  add_object_closures(
+      [](const PlanEntry& e) { return e.reason.find(" by probe ") != std::string::npos; }, false);
   add_rules();
 
   if (options_.package_metadata) {
@@ -556,7 +599,9 @@ Plan Planner::run() {
   if (!options_.trace) {
     std::set<std::string> kept;
     for (const auto& e : plan_.entries) kept.insert(e.path);
-    plan_.blind_spots = blind_spots({tree_, c, kept, {}});
+    plan_.blind_spots = blind_spots({tree_, c, kept, runtime_warnings, runtime_whole});
+  } else {
+    plan_.warnings.insert(plan_.warnings.end(), runtime_warnings.begin(), runtime_warnings.end());
   }
   return std::move(plan_);
 }

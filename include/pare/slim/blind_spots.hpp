@@ -17,6 +17,8 @@ struct BlindSpotInputs {
   const std::set<std::string>& kept;  ///< absolute paths of the plan
   /// Warnings of the runtime rules (a runtime found only partly), each a blind spot.
   std::vector<std::string> runtime_warnings;
+  /// An interpreter whose runtime was kept whole: its dlopen of extension modules is covered.
+  bool runtime_whole = false;
 };
 
 /// The reasons to believe the program reads what static analysis cannot see, one sentence
