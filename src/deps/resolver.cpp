@@ -69,11 +69,7 @@ std::optional<ElfInfo> Resolver::elf_at(const std::string& path) {
   if (r.node == nullptr) return std::nullopt;
   const std::string key = r.path;
   if (auto it = elf_cache_.find(key); it != elf_cache_.end()) return it->second;
-  std::optional<ElfInfo> info;
-  if (const auto bytes = tree_.read(*r.node); bytes && is_elf(*bytes)) {
-    ElfResult parsed = parse_elf(*bytes);
-    info = std::move(parsed.info);
-  }
+  std::optional<ElfInfo> info = read_elf(tree_, "/" + key);
   elf_cache_[key] = info;
   return info;
 }
@@ -636,6 +632,14 @@ Capture capture_for_deps(std::string_view path, std::span<const std::byte> head)
 Closure resolve_closure(const ImageTree& tree, const Config& config,
                         const std::string& image_name) {
   return resolver_internal::Resolver(tree, config, image_name).run();
+}
+
+std::optional<ElfInfo> read_elf(const ImageTree& tree, const std::string& path) {
+  const Resolution r = tree.rootfs.resolve(path);
+  if (r.node == nullptr) return std::nullopt;
+  const auto bytes = tree.read(*r.node);
+  if (!bytes || !is_elf(*bytes)) return std::nullopt;
+  return parse_elf(*bytes).info;
 }
 
 void require_complete(const Closure& closure) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
 #include "pare/slim/packages.hpp"
 #include "pare/util/path.hpp"
@@ -25,14 +26,8 @@ bool is_libc_family(std::string_view name) {
 }
 
 bool imports(const ImageTree& tree, const std::string& path, std::string_view symbol) {
-  const Resolution r = tree.rootfs.resolve(path);
-  if (r.node == nullptr) return false;
-  const auto bytes = tree.read(*r.node);
-  if (!bytes || !is_elf(*bytes)) return false;
-  const ElfResult elf = parse_elf(*bytes);
-  if (!elf.info) return false;
-  const auto& names = elf.info->imports;
-  return std::binary_search(names.begin(), names.end(), std::string(symbol));
+  const auto elf = read_elf(tree, path);
+  return elf && std::binary_search(elf->imports.begin(), elf->imports.end(), symbol);
 }
 
 std::string dlopen_spot(const BlindSpotInputs& in) {
@@ -55,7 +50,7 @@ std::string dlopen_spot(const BlindSpotInputs& in) {
     text.append(who.size() > 4 ? ", ...)" : ")");
   }
   text.append(who.size() > 1 ? " import" : " imports")
-      .append(" dlopen: what they load at run time is not seen");
+      .append(who.size() > 1 ? " dlopen: what they load at run time is not seen" : " dlopen: what it loads at run time is not seen");
   return text.append(kHint);
 }
 

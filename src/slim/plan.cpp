@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "pare/deps/architecture.hpp"
 #include "pare/deps/resolver.hpp"
@@ -98,6 +100,7 @@ class Planner {
   void add_dir(const std::string& path, std::uint32_t mode, std::uint32_t uid, std::uint32_t gid,
                const std::string& reason);
   void add_base();
+  std::string user_database_reader() const;
   void add_run_folders();
   void add_rules();
   void add_traces();
@@ -257,6 +260,59 @@ std::optional<std::string> Planner::image_text(const std::string& path) const {
   return to_string(*bytes);
 }
 
+/// The image's records, then those of `base` whose names it lacks.
+template <typename Entry>
+std::string merged_records(std::string image, const std::vector<Entry>& base) {
+  if (!image.empty() && !image.ends_with('\n')) image += '\n';
+  const auto records = [&] {
+    if constexpr (std::is_same_v<Entry, PasswdEntry>) {
+      return parse_passwd(image);
+    } else {
+      return parse_group(image);
+    }
+  }();
+  for (const Entry& b : base) {
+    const bool known = std::any_of(records.begin(), records.end(),
+                                   [&](const Entry& e) { return e.name == b.name; });
+    if (!known) image.append(b.line).append("\n");
+  }
+  return image;
+}
+
+/// Calls that read /etc/passwd or /etc/group through NSS.
+constexpr std::array<std::string_view, 16> kUserDatabaseCalls = {
+    "getgrent",   "getgrgid",   "getgrgid_r", "getgrnam",  "getgrnam_r", "getgrouplist",
+    "getlogin",   "getlogin_r", "getpwent",   "getpwnam",  "getpwnam_r", "getpwuid",
+    "getpwuid_r", "initgroups", "getspnam",   "getspnam_r"};
+
+/// Who reads the user database, in words ("probe 1 opened /etc/passwd", "/usr/bin/app calls
+/// getpwnam"); empty when nothing does.
+std::string Planner::user_database_reader() const {
+  for (const ProbeRun& run : traces_) {
+    for (const FileAccess& a : run.result.accesses) {
+      if (a.error == 0 && (a.path == "/etc/passwd" || a.path == "/etc/group") &&
+          a.call.starts_with("open")) {
+        return "probe " + std::to_string(run.number) + " opened " + a.path;
+      }
+    }
+  }
+  std::vector<std::string> objects;
+  if (!plan_.closure.program.empty()) objects.push_back(plan_.closure.program);
+  for (const Library& lib : plan_.closure.libraries) {
+    if (!lib.path.empty() && !lib.name.starts_with("libc.so")) objects.push_back(lib.path);
+  }
+  for (const auto& path : objects) {
+    const auto elf = read_elf(tree_, path);
+    if (!elf) continue;
+    for (std::string_view call : kUserDatabaseCalls) {
+      if (std::binary_search(elf->imports.begin(), elf->imports.end(), call)) {
+        return path + " calls " + std::string(call);
+      }
+    }
+  }
+  return {};
+}
+
 void Planner::add_base() {
   if (!options_.base_files) {
     add_dir("/tmp", 01777, 0, 0, "base: writable temporary folder");
@@ -283,10 +339,21 @@ void Planner::add_base() {
     if (const GroupEntry* e = record_named(records, group_key, gid_of))
       group_extra = e->line + "\n";
   }
-  add_synthesized("/etc/passwd", std::string(kPasswd) + passwd_extra,
-                  "base: users root, nobody, nonroot" +
-                      (passwd_extra.empty() ? std::string() : " and the image's user " + user));
-  add_synthesized("/etc/group", std::string(kGroup) + group_extra, "base: groups");
+  const std::string reader = user_database_reader();
+  const auto image_passwd = image_text("/etc/passwd");
+  const auto image_group = image_text("/etc/group");
+  if (!reader.empty() && image_passwd && image_group) {
+    // The program looks users up: it gets the image's records, as in the source, and
+    // distroless' for the names the image lacks.
+    const std::string why = "base: the image's users and distroless' (" + reader + ")";
+    add_synthesized("/etc/passwd", merged_records(*image_passwd, parse_passwd(kPasswd)), why);
+    add_synthesized("/etc/group", merged_records(*image_group, parse_group(kGroup)), why);
+  } else {
+    add_synthesized("/etc/passwd", std::string(kPasswd) + passwd_extra,
+                    "base: users root, nobody, nonroot" +
+                        (passwd_extra.empty() ? std::string() : " and the image's user " + user));
+    add_synthesized("/etc/group", std::string(kGroup) + group_extra, "base: groups");
+  }
   add_synthesized("/etc/nsswitch.conf", std::string(kDistrolessNsswitch), "base: NSS uses files");
   add_dir("/tmp", 01777, 0, 0, "base: writable temporary folder");
   if (options_.homes) {

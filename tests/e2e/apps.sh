@@ -20,9 +20,9 @@ source "$(dirname "$0")/lib.sh"
 # without a trace, `pare slim APP.tar -o OUT`: python-app and cxx-locale run as the source;
 # go-workdir also passes `pare verify OUT --run`; nginx and plugin run, or pare printed a
 # "pare: warning: ... --trace ..." line
-expect_working_without_trace=()
+expect_working_without_trace=(nginx python-app cxx-locale plugin go-workdir)
 # with a trace: `pare slim APP.tar -o OUT --trace` runs as the source, `--trace --check` exits 0
-expect_working_with_trace=()
+expect_working_with_trace=(nginx python-app cxx-locale plugin go-workdir)
 # ------------------------------------------------------------------------------------------
 
 APPS=(nginx python-app cxx-locale plugin go-workdir)
@@ -244,6 +244,41 @@ for app in "${APPS[@]}"; do
 
   podman_ rmi -a -f >/dev/null 2>&1 || true  # vfs keeps a full copy of each image
 done
+
+# --check fails when the slim image does not run as the source: the plugin's config is not seen
+# without a trace, so the check names the probe and the path the slim run looked for.
+rc=0
+"$PARE" slim "$APPS_DIR/plugin.tar" -o "$WORK/plugin.unchecked.tar" --check >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'check linux/amd64: probe 1 (host): DIFFERS' "$WORK/err.txt" &&
+  grep -q 'looked for /etc/app.conf, which the source has' "$WORK/err.txt" &&
+  grep -q '^pare: error: .*--check: the slim image does not run as the source does' "$WORK/err.txt"; then
+  pass "--check: a plugin slimmed without a trace differs, naming the probe and /etc/app.conf"
+else
+  fail "--check on the untraced plugin: exit $rc"; cat "$WORK/err.txt"
+fi
+
+# --strict: the blind spots are an error and nothing is written
+expect_exit "--strict on the dlopen host" 1 'plugin.tar: --strict: 1 reason' -- \
+  "$PARE" slim "$APPS_DIR/plugin.tar" -o "$WORK/plugin.strict.tar" --strict
+[ ! -e "$WORK/plugin.strict.tar" ] && pass "--strict wrote nothing" || fail "--strict wrote its output"
+
+# the plan names the probe and the call of each traced path (--probe VALUE may start with -)
+if "$PARE" slim "$APPS_DIR/nginx.tar" --dry-run --probe -t --probe-timeout 3 >"$WORK/plan.txt" 2>"$WORK/err.txt" &&
+  grep -E '/etc/nginx/nginx.conf .*opened by probe 1: open\(O_RDONLY\)' "$WORK/plan.txt" >/dev/null &&
+  grep -E '/var/log/nginx/error.log .*opened by probe 1: open\(O_WRONLY\|O_CREAT\|O_APPEND\)' "$WORK/plan.txt" >/dev/null; then
+  pass "--dry-run --probe -t: traced paths carry the probe and the call"
+else
+  fail "--dry-run with a probe"; head -5 "$WORK/err.txt"; grep -E 'nginx.conf|/var/log/nginx' "$WORK/plan.txt" | head
+fi
+# probes from .pare.json, split as shell words: koi-utf is a file only this probe reads
+mkdir -p "$WORK/project"
+printf '{"slim": {"probes": ["-t -c /etc/nginx/koi-utf"], "probeTimeout": 3}}\n' >"$WORK/project/.pare.json"
+if (abs=$(cd "$APPS_DIR" && pwd) && cd "$WORK/project" && "$PARE" slim "$abs/nginx.tar" --dry-run) >"$WORK/plan.txt" 2>"$WORK/err.txt" &&
+  grep -E '/etc/nginx/koi-utf .*opened by probe 2: open\(O_RDONLY\)' "$WORK/plan.txt" >/dev/null; then
+  pass ".pare.json probes are traced"
+else
+  fail ".pare.json probes"; head -5 "$WORK/err.txt"
+fi
 
 echo
 echo "# sizes: uncompressed layer bytes in MiB; ran: the image printed its .run truth under podman"

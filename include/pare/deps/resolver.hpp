@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "pare/deps/closure.hpp"
+#include "pare/elf/elf.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/model.hpp"
 
@@ -36,6 +38,10 @@ Closure resolve_closure(const ImageTree& tree, const Config& config, const std::
 /// architecture) for what cannot be mapped; execute bits do not matter.
 Closure resolve_object_closure(const ImageTree& tree, const Config& config, const std::string& path,
                                const std::string& image_name);
+
+/// The parsed ELF object at image path `path` (symlinks followed inside the image), when the
+/// tree captured its bytes (capture_for_deps captures every ELF) and they parse.
+std::optional<ElfInfo> read_elf(const ImageTree& tree, const std::string& path);
 
 /// Throws Error (exit 3) with the closure's error, if it has one.
 void require_complete(const Closure& closure);
