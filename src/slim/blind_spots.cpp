@@ -50,7 +50,8 @@ std::string dlopen_spot(const BlindSpotInputs& in) {
     text.append(who.size() > 4 ? ", ...)" : ")");
   }
   text.append(who.size() > 1 ? " import" : " imports")
-      .append(who.size() > 1 ? " dlopen: what they load at run time is not seen" : " dlopen: what it loads at run time is not seen");
+      .append(who.size() > 1 ? " dlopen: what they load at run time is not seen"
+                             : " dlopen: what it loads at run time is not seen");
   return text.append(kHint);
 }
 
