@@ -713,8 +713,7 @@ RunResult run_in_sandbox(const RunRequest& request) {
   go_parent.reset();
 
   Pumped pumped;
-  const OutputPipes pipes{output.read.get(), errors ? errors->read.get() : -1,
-                          failure.read.get()};
+  const OutputPipes pipes{output.read.get(), errors ? errors->read.get() : -1, failure.read.get()};
   int status = 0;
   if (request.trace) {
     TraceSettings settings;

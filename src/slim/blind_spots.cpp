@@ -1,6 +1,7 @@
 #include "pare/slim/blind_spots.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "pare/deps/resolver.hpp"
 #include "pare/elf/elf.hpp"
@@ -17,12 +18,11 @@ constexpr std::string_view kHint =
 /// Libraries of the C library and its loader: they import dlopen for NSS, iconv and the
 /// unwinder, which the resolver already keeps.
 bool is_libc_family(std::string_view name) {
-  for (std::string_view p :
-       {"libc.so", "libm.so", "libdl.so", "libpthread.so", "librt.so", "ld-linux", "ld-musl",
-        "libgcc_s.so", "libstdc++.so", "libresolv.so", "libnss_", "libutil.so", "libanl.so"}) {
-    if (name.starts_with(p)) return true;
-  }
-  return false;
+  constexpr std::array<std::string_view, 13> kFamily = {
+      "libc.so",  "libm.so",    "libdl.so",    "libpthread.so", "librt.so",
+      "ld-linux", "ld-musl",    "libgcc_s.so", "libstdc++.so",  "libresolv.so",
+      "libnss_",  "libutil.so", "libanl.so"};
+  return std::ranges::any_of(kFamily, [&](std::string_view p) { return name.starts_with(p); });
 }
 
 bool imports(const ImageTree& tree, const std::string& path, std::string_view symbol) {

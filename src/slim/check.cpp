@@ -32,7 +32,7 @@ ProbeComparison compare(const ProbeRun& source, const ProbeRun& slim) {
     c.differences.push_back(ending(slim.result) + ", the source " + ending(source.result));
   }
   if (source.result.standard_output != slim.result.standard_output) {
-    c.differences.push_back("the standard output differs");
+    c.differences.emplace_back("the standard output differs");
   }
   if (c.differences.empty()) return c;
   std::set<std::string> found;

@@ -389,7 +389,8 @@ void Planner::add_run_folders() {
     const Resolution r = tree_.rootfs.resolve(rc.working_dir);
     if (r.node != nullptr) {
       add_path(rc.working_dir, "WorkingDir");
-    } else if (const auto normalized = normalize_path(rc.working_dir)) {
+    } else if (const auto normalized = normalize_path(rc.working_dir);
+               normalized && !entries_.contains("/" + *normalized)) {
       add_dir("/" + *normalized, 0755, 0, 0,
               "WorkingDir (missing in the image: made as runc makes it)");
     }

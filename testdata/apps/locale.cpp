@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <string>
 
-static std::string hex(const std::string &s) {
-  static const char *d = "0123456789abcdef";
+static std::string hex(const std::string& s) {
+  static const char* d = "0123456789abcdef";
   std::string out;
   for (unsigned char c : s) {
     out += d[c >> 4];
@@ -22,12 +22,13 @@ static std::string hex(const std::string &s) {
 }
 
 // iconv of IN from UTF-8 to TO, as hex; throws when iconv cannot
-static std::string convert(const char *to, const std::string &in) {
+static std::string convert(const char* to, const std::string& in) {
   iconv_t cd = iconv_open(to, "UTF-8");
-  if (cd == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error(std::string("iconv_open ") + to);
+  if (cd == reinterpret_cast<iconv_t>(-1))
+    throw std::runtime_error(std::string("iconv_open ") + to);
   std::string out(in.size() * 4, '\0');
-  char *ip = const_cast<char *>(in.data());
-  char *op = out.data();
+  char* ip = const_cast<char*>(in.data());
+  char* op = out.data();
   size_t il = in.size(), ol = out.size();
   size_t rc = iconv(cd, &ip, &il, &op, &ol);
   iconv_close(cd);
@@ -42,11 +43,11 @@ int main() {
     std::locale loc("C.UTF-8");
     std::cout << "locale " << loc.name() << "\n";
     // decode with the locale's codecvt, then upper-case with its ctype
-    const auto &cvt = std::use_facet<std::codecvt<wchar_t, char, std::mbstate_t>>(loc);
+    const auto& cvt = std::use_facet<std::codecvt<wchar_t, char, std::mbstate_t>>(loc);
     std::mbstate_t st{};
     std::wstring w(text.size(), L'\0');
-    const char *from_next;
-    wchar_t *to_next;
+    const char* from_next;
+    wchar_t* to_next;
     if (cvt.in(st, text.data(), text.data() + text.size(), from_next, w.data(), w.data() + w.size(),
                to_next) != std::codecvt_base::ok)
       throw std::runtime_error("codecvt in");
@@ -55,8 +56,8 @@ int main() {
     std::use_facet<std::ctype<wchar_t>>(loc).toupper(w.data(), w.data() + w.size());
     std::string up(w.size() * 4, '\0');
     st = std::mbstate_t{};
-    const wchar_t *wf;
-    char *tn;
+    const wchar_t* wf;
+    char* tn;
     if (cvt.out(st, w.data(), w.data() + w.size(), wf, up.data(), up.data() + up.size(), tn) !=
         std::codecvt_base::ok)
       throw std::runtime_error("codecvt out");
@@ -64,16 +65,17 @@ int main() {
     std::cout << "upper " << up << "\n";
     std::cout << "iso-8859-1 " << convert("ISO-8859-1", text) << "\n";
     std::cout << "utf-16le " << convert("UTF-16LE", text) << "\n";
-  } catch (const std::exception &e) {
+  } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "cxx-locale: " << e.what() << "\n";
     return 1;
   }
-  const passwd *pw = getpwnam("root");
+  const passwd* pw = getpwnam("root");
   if (!pw) {
     std::cerr << "cxx-locale: getpwnam(root) failed\n";
     return 1;
   }
-  std::cout << "root uid=" << pw->pw_uid << " home=" << pw->pw_dir << " shell=" << pw->pw_shell << "\n";
+  std::cout << "root uid=" << pw->pw_uid << " home=" << pw->pw_dir << " shell=" << pw->pw_shell
+            << "\n";
   return 0;
 }
