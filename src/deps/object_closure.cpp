@@ -36,7 +36,7 @@ std::string Resolver::program_loader() {
 }
 
 Closure Resolver::run_object(const std::string& path) {
-  const std::string object = "/" + clamp_path(path);
+  const std::string object = std::string("/").append(clamp_path(path));
   closure_.argv = {object};
   closure_.program = object;
   try {

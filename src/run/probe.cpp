@@ -44,8 +44,9 @@ std::vector<ProbeRun> run_probes(const UnpackedImage& unpacked, const ImageTree&
     progress(probe_label(run) + ": running");
     if (program.program.empty()) {
       run.result.exit_code = 127;
-      run.result.output = "pare: exec " + (run.argv.empty() ? std::string() : run.argv.front()) +
-                          ": not in the image\n";
+      run.result.output = std::string("pare: exec ")
+                              .append(run.argv.empty() ? std::string() : run.argv.front())
+                              .append(": not in the image\n");
       runs.push_back(std::move(run));
       continue;
     }

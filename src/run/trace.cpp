@@ -672,8 +672,7 @@ std::optional<std::string> Tracer::image_path(std::string link) const {
   const std::string& root = settings_.host_rootfs;
   if (!root.empty() && link.starts_with(root) &&
       (link.size() == root.size() || link[root.size()] == '/')) {
-    link.erase(0, root.size());
-    if (link.empty()) link = "/";
+    link = link.size() == root.size() ? std::string(1, '/') : link.substr(root.size());
   }
   if (!link.starts_with('/')) return std::nullopt;  // pipe:[...], socket:[...], anon_inode:...
   return rooted(link);

@@ -151,6 +151,15 @@ cp /usr/bin/qemu-aarch64-static "$WORK/ba/rootfs/qemu-aarch64-static"
 rm -f "$WORK/ba/rootfs/qemu-aarch64-static"
 check_same "the arm64 slim program runs under qemu" "$S/fat-arm64.run" "$WORK/runa.txt"
 
+# arm64 traced under qemu on amd64: the run's paths are image paths, and the check passes.
+if "$PARE" slim "$S/fat-arm64.tar" -o "$WORK/arm-traced.tar" --trace --check >"$WORK/out.txt" 2>"$WORK/err.txt" &&
+  grep -q 'check linux/arm64/v8: probe 1 (bootstrap arg1): the same' "$WORK/err.txt" &&
+  "$PARE" slim "$S/fat-arm64.tar" --trace --dry-run 2>/dev/null | grep -q '/etc/passwd .*probe 1 opened /etc/passwd'; then
+  pass "an arm64 image is traced under qemu and passes --check"
+else
+  fail "arm64 --trace --check"; cat "$WORK/err.txt"
+fi
+
 # A dynamic glibc program (libcurl, getaddrinfo, getpwnam) still runs after slimming.
 "$PARE" slim -q "$S/fat-dynamic.tar" -o "$WORK/dyn.tar" --tag fat:dyn
 unpack "$WORK/dyn.tar" dyn "$WORK/bd"
