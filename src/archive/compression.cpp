@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "gzip_inflater.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -139,6 +140,15 @@ std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compressio
   head.resize(got);
   const Compression kind = detect_compression(head);
   if (detected != nullptr) *detected = kind;
+  if (kind == Compression::kGzip) {
+    // ISA-L inflates gzip several times faster than zlib; zlib (libarchive) stays for a header
+    // ISA-L refuses.
+    return open_gzip_inflater(
+        std::move(head), compressed, [&compressed](std::vector<std::byte> consumed) {
+          return std::make_unique<Decompressor>(
+              std::make_unique<PrefixedSource>(std::move(consumed), compressed));
+        });
+  }
   auto prefixed = std::make_unique<PrefixedSource>(std::move(head), compressed);
   if (kind == Compression::kNone) return prefixed;
   return std::make_unique<Decompressor>(std::move(prefixed));
