@@ -1,7 +1,5 @@
 #include "pare/run/probe.hpp"
 
-#include <chrono>
-
 #include "pare/deps/resolver.hpp"
 #include "pare/run/unpack.hpp"
 #include "pare/util/path.hpp"
@@ -55,9 +53,7 @@ std::vector<ProbeRun> run_probes(const UnpackedImage& unpacked, const ImageTree&
     request.terminate_at_timeout = true;
     request.trace = settings.trace;
     request.split_stderr = true;  // a check compares the standard output
-    const auto start = std::chrono::steady_clock::now();
     run.result = run_in_sandbox(request);
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     runs.push_back(std::move(run));
   }
   progress.done();

@@ -76,7 +76,7 @@ std::string_view family(std::string_view name) {
 
 std::string config_spot(const BlindSpotInputs& in) {
   if (in.closure.program.empty()) return {};
-  const PackageDatabase db = read_package_database(in.tree);
+  const PackageDatabase& db = in.packages;
   const Resolution r = in.tree.rootfs.resolve(in.closure.program);
   const InstalledPackage* owner = db.owner(r.node != nullptr ? "/" + r.path : in.closure.program);
   if (owner == nullptr) return {};

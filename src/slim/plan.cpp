@@ -104,10 +104,11 @@ class Planner {
   void add_run_folders();
   void add_rules();
   void add_traces();
-  /// Adds the closure of every ELF object `kept_by` selects that has none yet: an error when
-  /// `required` and it is incomplete, else a warning; an object of another architecture is a
-  /// warning.
-  void add_object_closures(const std::function<bool(const PlanEntry&)>& kept_by, bool required);
+  /// The paths planned so far, to tell what a rule adds after.
+  std::set<std::string> planned_paths() const;
+  /// Adds the closure of every ELF object planned since `before`: an error when `required` and
+  /// it is incomplete, else a warning; an object of another architecture is a warning.
+  void add_object_closures(const std::set<std::string>& before, bool required);
   RunConfig run_config() const;
   std::optional<std::string> image_text(const std::string& path) const;
 
@@ -119,7 +120,6 @@ class Planner {
   Plan plan_;
   std::optional<Closure> resolved_;
   const std::vector<ProbeRun>& traces_;
-  std::set<std::string> closed_;  ///< objects whose closure is in the plan
 };
 
 void Planner::add_node(const std::string& path, const Node& node, const std::string& reason) {
@@ -446,6 +446,7 @@ void Planner::add_traces() {
 }
 
 void Planner::add_rules() {
+  const std::set<std::string> before = planned_paths();
   for (const auto& rule : options_.keep) {
     std::vector<std::string> matches;
     if (is_glob(rule)) {
@@ -469,19 +470,23 @@ void Planner::add_rules() {
     }
   }
   // An ELF program, library or plugin kept by a rule brings what it needs, or the slim fails.
-  add_object_closures([](const PlanEntry& e) { return e.reason.starts_with("rule --keep"); }, true);
+  add_object_closures(before, true);
 }
 
-void Planner::add_object_closures(const std::function<bool(const PlanEntry&)>& kept_by,
-                                  bool required) {
+std::set<std::string> Planner::planned_paths() const {
+  std::set<std::string> paths;
+  for (const auto& [path, e] : entries_) paths.insert(path);
+  return paths;
+}
+
+void Planner::add_object_closures(const std::set<std::string>& before, bool required) {
   std::vector<std::string> objects;
   for (const auto& [path, e] : entries_) {
-    if (e.from_image && e.type == EntryType::kFile && kept_by(e) && !closed_.contains(path)) {
+    if (e.from_image && e.type == EntryType::kFile && !before.contains(path)) {
       objects.push_back(path);
     }
   }
   for (const auto& path : objects) {
-    closed_.insert(path);
     const Node* node = tree_.rootfs.find(path.substr(1));
     if (node == nullptr) continue;
     const auto bytes = tree_.read(*node);
@@ -552,8 +557,11 @@ Plan Planner::run() {
   // What an interpreter reads that no loader names: its standard library, the app's folder.
   std::vector<std::string> runtime_warnings;
   bool runtime_whole = false;
-  if (const auto runtime = find_runtime(tree_, c, config.config)) {
+  // Ownership, read once for the runtime rules and the blind spots.
+  const PackageDatabase packages = read_package_database(tree_);
+  if (const auto runtime = find_runtime(tree_, c, config.config, packages)) {
     runtime_whole = runtime->warnings.empty();
+    const std::set<std::string> before = planned_paths();
     for (const auto& f : runtime->files) {
       if (f.tree) {
         add_tree(f.path, f.reason);
@@ -562,21 +570,16 @@ Plan Planner::run() {
       }
     }
     runtime_warnings = runtime->warnings;
-    const std::string prefix = runtime->language + " runtime";
-    add_object_closures(
-        [&](const PlanEntry& e) {
-          return e.reason.starts_with(prefix) || e.reason.starts_with("app ");
-        },
-        false);
+    add_object_closures(before, false);
   }
   for (auto& [path, e] : entries_) {
     if (e.reason == "entrypoint" || e.reason.starts_with("app ")) e.app = true;
   }
   add_base();
   add_run_folders();
+  const std::set<std::string> before_traces = planned_paths();
   add_traces();
-  add_object_closures(
-      [](const PlanEntry& e) { return e.reason.find(" by probe ") != std::string::npos; }, false);
+  add_object_closures(before_traces, false);
   add_rules();
 
   if (options_.package_metadata) {
@@ -667,7 +670,7 @@ Plan Planner::run() {
   if (!options_.trace) {
     std::set<std::string> kept;
     for (const auto& e : plan_.entries) kept.insert(e.path);
-    plan_.blind_spots = blind_spots({tree_, c, kept, runtime_warnings, runtime_whole});
+    plan_.blind_spots = blind_spots({tree_, c, kept, packages, runtime_warnings, runtime_whole});
   } else {
     plan_.warnings.insert(plan_.warnings.end(), runtime_warnings.begin(), runtime_warnings.end());
   }

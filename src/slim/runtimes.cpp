@@ -197,8 +197,9 @@ AppArguments read_arguments(std::string_view language, const std::vector<std::st
 /// Finds a runtime and what it keeps.
 class Finder {
  public:
-  Finder(const ImageTree& tree, const Closure& closure, const RunConfig& run)
-      : tree_(tree), closure_(closure), run_(run) {}
+  Finder(const ImageTree& tree, const Closure& closure, const RunConfig& run,
+         const PackageDatabase& packages)
+      : tree_(tree), closure_(closure), run_(run), packages_(packages) {}
 
   std::optional<Runtime> run() {
     const bool script = closure_.program_class == ProgramClass::kScript;
@@ -335,7 +336,7 @@ class Finder {
   /// needs, and the runtime's packages those depend on. False when no package owns the
   /// interpreter.
   bool keep_packages(const std::vector<std::string>& links) {
-    const PackageDatabase db = read_package_database(tree_);
+    const PackageDatabase& db = packages_;
     const InstalledPackage* owner = db.owner(rt_.interpreter);
     if (owner == nullptr) {
       no_owner_ = db.packages.empty() ? "no package database lists it"
@@ -664,6 +665,7 @@ class Finder {
   const ImageTree& tree_;
   const Closure& closure_;
   const RunConfig& run_;
+  const PackageDatabase& packages_;
   Runtime rt_;
   std::string named_;    ///< the interpreter as the config or the "#!" line names it
   std::string workdir_;  ///< absolute, normalized
@@ -693,8 +695,8 @@ bool is_runtime_file(std::string_view path) {
 }
 
 std::optional<Runtime> find_runtime(const ImageTree& tree, const Closure& closure,
-                                    const RunConfig& run) {
-  return Finder(tree, closure, run).run();
+                                    const RunConfig& run, const PackageDatabase& packages) {
+  return Finder(tree, closure, run, packages).run();
 }
 
 }  // namespace pare

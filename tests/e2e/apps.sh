@@ -245,6 +245,19 @@ for app in "${APPS[@]}"; do
   podman_ rmi -a -f >/dev/null 2>&1 || true  # vfs keeps a full copy of each image
 done
 
+# gconv by evidence: without a trace every iconv module stays; with one, only those loaded
+# (UTF-16 and ISO-8859-1 here) and the module lists iconv reads to find them.
+"$PARE" slim "$APPS_DIR/cxx-locale.tar" --dry-run >"$WORK/plain-plan.txt" 2>/dev/null || true
+"$PARE" slim "$APPS_DIR/cxx-locale.tar" --dry-run --trace >"$WORK/trace-plan.txt" 2>/dev/null || true
+if grep -qE '/gconv/IBM1047\.so +iconv modules' "$WORK/plain-plan.txt" &&
+  ! grep -q '/gconv/IBM1047\.so' "$WORK/trace-plan.txt" &&
+  grep -qE '/gconv/UTF-16\.so +opened by probe 1: open\(O_RDONLY\)' "$WORK/trace-plan.txt" &&
+  grep -qE '/gconv/gconv-modules +iconv module list' "$WORK/trace-plan.txt"; then
+  pass "gconv: a trace keeps only the iconv modules loaded, with their lists"
+else
+  fail "gconv by evidence"; grep -E 'gconv/(IBM1047|UTF-16)\.so|gconv-modules ' "$WORK"/*-plan.txt | head
+fi
+
 # --check fails when the slim image does not run as the source: the plugin's config is not seen
 # without a trace, so the check names the probe and the path the slim run looked for.
 rc=0

@@ -110,7 +110,7 @@ RunConfig running(std::vector<std::string> entrypoint, std::string workdir = "",
 Runtime runtime_of(const ImageTree& tree, const RunConfig& run) {
   const Closure closure = closure_of(tree, run);
   REQUIRE_MESSAGE(closure.error.empty(), closure.error);
-  auto runtime = find_runtime(tree, closure, run);
+  auto runtime = find_runtime(tree, closure, run, read_package_database(tree));
   REQUIRE(runtime.has_value());
   return *runtime;
 }
@@ -416,7 +416,8 @@ TEST_CASE("runtime: a runtime found nowhere is a warning") {
   SUBCASE("not a runtime") {
     const ImageTree tree = TreeBuilder(capture_for_slim).file("usr/bin/hello", elf()).build();
     const RunConfig run = running({"/usr/bin/hello"});
-    CHECK_FALSE(find_runtime(tree, closure_of(tree, run), run).has_value());
+    CHECK_FALSE(
+        find_runtime(tree, closure_of(tree, run), run, read_package_database(tree)).has_value());
   }
 }
 

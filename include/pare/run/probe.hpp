@@ -26,7 +26,6 @@ struct ProbeRun {
   int number = 0;                 ///< 1-based, in the order given: "probe 2"
   std::vector<std::string> argv;  ///< what was exec'd (Entrypoint + Cmd)
   RunResult result;
-  double seconds = 0;  ///< wall time of the run
 };
 
 /// What probes are run with.

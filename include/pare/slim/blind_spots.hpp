@@ -7,6 +7,7 @@
 #include "pare/deps/closure.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/model.hpp"
+#include "pare/slim/packages.hpp"
 
 namespace pare {
 
@@ -15,6 +16,7 @@ struct BlindSpotInputs {
   const ImageTree& tree;
   const Closure& closure;             ///< the program's
   const std::set<std::string>& kept;  ///< absolute paths of the plan
+  const PackageDatabase& packages;    ///< read_package_database(tree)
   /// Warnings of the runtime rules (a runtime found only partly), each a blind spot.
   std::vector<std::string> runtime_warnings;
   /// An interpreter whose runtime was kept whole: its dlopen of extension modules is covered.

@@ -24,7 +24,6 @@ struct ProbeComparison {
 struct SlimCheck {
   std::string label;  ///< the platform, "linux/amd64"
   std::vector<ProbeComparison> probes;
-  double seconds = 0;  ///< unpacking and running the output
 
   bool passed() const;
 };

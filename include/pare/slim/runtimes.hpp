@@ -8,6 +8,7 @@
 #include "pare/deps/closure.hpp"
 #include "pare/fs/image_tree.hpp"
 #include "pare/image/model.hpp"
+#include "pare/slim/packages.hpp"
 
 namespace pare {
 
@@ -52,8 +53,9 @@ bool is_runtime_file(std::string_view path);
 ///    folders and their parents, NODE_PATH; ruby's gem folders, GEM_HOME, GEM_PATH; PERL5LIB;
 ///    CLASSPATH;
 ///  - the targets of links in the folders kept whole that point out of them.
-/// Never reads the host filesystem; throws nothing for a malformed database.
+/// `packages` is read_package_database(tree). Never reads the host filesystem; throws nothing
+/// for a malformed database.
 std::optional<Runtime> find_runtime(const ImageTree& tree, const Closure& closure,
-                                    const RunConfig& run);
+                                    const RunConfig& run, const PackageDatabase& packages);
 
 }  // namespace pare
