@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <map>
@@ -21,6 +22,12 @@ std::vector<std::byte> Bundle::read(const std::string& path, std::uint64_t limit
   return read_all(*source, limit);
 }
 
+std::unique_ptr<ByteSource> Bundle::open_at(const std::string& path, std::uint64_t offset) const {
+  auto source = open(path);
+  skip(*source, offset);
+  return source;
+}
+
 namespace {
 
 /// An uncompressed tar file indexed once (member -> offset and size), its members then read
@@ -35,6 +42,7 @@ class TarBundle : public Bundle {
   const std::string& describe() const override { return display_; }
   std::optional<std::uint64_t> size(const std::string& path) const override;
   std::unique_ptr<ByteSource> open(const std::string& path) const override;
+  std::unique_ptr<ByteSource> open_at(const std::string& path, std::uint64_t offset) const override;
 
  private:
   enum class MemberType { kFile, kDir, kSymlink, kHardlink };
@@ -62,6 +70,7 @@ class DirBundle : public Bundle {
   const std::string& describe() const override { return display_; }
   std::optional<std::uint64_t> size(const std::string& path) const override;
   std::unique_ptr<ByteSource> open(const std::string& path) const override;
+  std::unique_ptr<ByteSource> open_at(const std::string& path, std::uint64_t offset) const override;
 
  private:
   std::optional<std::filesystem::path> confined(const std::string& path) const;
@@ -133,6 +142,15 @@ std::unique_ptr<ByteSource> TarBundle::open(const std::string& path) const {
   return std::make_unique<FileRangeSource>(fd_, m->offset, m->size, display_ + ": " + path);
 }
 
+std::unique_ptr<ByteSource> TarBundle::open_at(const std::string& path,
+                                               std::uint64_t offset) const {
+  const Member* m = find_file(path);
+  if (m == nullptr) throw Error::bad_input(display_, "has no member " + path);
+  const std::uint64_t skip = std::min(offset, m->size);
+  return std::make_unique<FileRangeSource>(fd_, m->offset + skip, m->size - skip,
+                                           display_ + ": " + path);
+}
+
 std::optional<std::filesystem::path> DirBundle::confined(const std::string& path) const {
   auto normalized = normalize_path(path);
   if (!normalized || normalized->empty()) return std::nullopt;
@@ -154,6 +172,18 @@ std::unique_ptr<ByteSource> DirBundle::open(const std::string& path) const {
   ::fstat(fd->get(), &st);
   return std::make_unique<FileRangeSource>(fd, 0, static_cast<std::uint64_t>(st.st_size),
                                            display_ + "/" + path);
+}
+
+std::unique_ptr<ByteSource> DirBundle::open_at(const std::string& path,
+                                               std::uint64_t offset) const {
+  auto full = confined(path);
+  if (!full || !size(path)) throw Error::bad_input(display_, "has no file " + path);
+  auto fd = std::make_shared<const UniqueFd>(open_read(*full));
+  struct stat st {};
+  ::fstat(fd->get(), &st);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::uint64_t skip = std::min(offset, size);
+  return std::make_unique<FileRangeSource>(fd, skip, size - skip, display_ + "/" + path);
 }
 
 std::array<std::byte, 512> read_head(int fd, std::size_t* got) {

@@ -2,6 +2,7 @@
 
 #include "pare/digest/sha256.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/read_ahead.hpp"
 
 namespace pare {
 
@@ -58,14 +59,22 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
   const std::string name = stored.name();
   HashingSource stored_hash(stored);
   std::unique_ptr<ByteSource> plain;
+  // Reading, hashing and inflating the stored bytes on one core; hashing and parsing the tar on
+  // the other.
+  std::optional<ReadAheadSource> ahead;
   std::optional<LimitedSource> limited;
   std::optional<HashingSource> plain_hash;
   std::optional<WatchedSource> watched;
+  // An uncompressed layer's diff_id is its digest: hashed once, by the stored hash.
+  bool compressed = true;
   try {
     plain = open_decompressed(stored_hash, &stats.compression);
-    limited.emplace(*plain, limits.max_uncompressed_bytes, "the uncompressed layer");
-    plain_hash.emplace(*limited);
-    watched.emplace(*plain_hash);
+    compressed = stats.compression != Compression::kNone;
+    ahead.emplace(*plain);
+    limited.emplace(*ahead, limits.max_uncompressed_bytes, "the uncompressed layer");
+    ByteSource* tar_stream = &*limited;
+    if (compressed) tar_stream = &plain_hash.emplace(*limited);
+    watched.emplace(*tar_stream);
     try {
       TarReader reader(*watched);
       TarEntry entry;
@@ -87,20 +96,26 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
       scan.fault = "is not a valid tar: " + without_prefix(e.what(), name);
     }
     // Past the entry limit, the rest may be a bomb: no diff_id rather than inflating it.
-    if (scan.fault_check != "layer-limit") scan.diff_id = plain_hash->finish();
-    stats.uncompressed_size = plain_hash->count();
+    if (scan.fault_check != "layer-limit") {
+      drain(*watched);
+      if (compressed) scan.diff_id = plain_hash->finish();
+    }
+    stats.uncompressed_size = limited->count();
   } catch (const Error& e) {
     if (!collect || e.code() == ExitCode::kSystem) throw;
     const bool over_limit = limited && limited->count() > limits.max_uncompressed_bytes;
     scan.diff_id.reset();
+    compressed = true;  // no diff_id from the digest either
     scan.fault_check = over_limit ? "layer-limit" : "diff-id";
     scan.fault =
         over_limit
             ? "the layer inflates past " + std::to_string(limits.max_uncompressed_bytes) + " bytes"
             : "the layer cannot be read to its end: " + without_prefix(e.what(), name);
   }
+  ahead.reset();  // the worker is done with stored_hash
   stats.digest = stored_hash.finish();
   stats.compressed_size = stored_hash.count();
+  if (!compressed && scan.fault_check != "layer-limit") scan.diff_id = stats.digest;
   return scan;
 }
 

@@ -51,6 +51,18 @@ std::uint64_t drain(ByteSource& source) {
   return total;
 }
 
+std::uint64_t skip(ByteSource& source, std::uint64_t count) {
+  std::array<std::byte, kChunkSize> buf{};
+  std::uint64_t total = 0;
+  while (total < count) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), count - total));
+    const std::size_t n = source.read(std::span(buf).first(want));
+    if (n == 0) break;
+    total += n;
+  }
+  return total;
+}
+
 std::string to_string(std::span<const std::byte> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }

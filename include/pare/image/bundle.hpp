@@ -32,6 +32,9 @@ class Bundle {
   virtual std::optional<std::uint64_t> size(const std::string& path) const = 0;
   /// A new stream over a file; throws Error (exit 3) when it is absent.
   virtual std::unique_ptr<ByteSource> open(const std::string& path) const = 0;
+  /// A new stream over a file from byte `offset` on (at most its size): what reading a layer
+  /// again from a checkpoint needs. This default reads and discards the bytes before it.
+  virtual std::unique_ptr<ByteSource> open_at(const std::string& path, std::uint64_t offset) const;
 
   bool contains(const std::string& path) const { return size(path).has_value(); }
   /// The whole file, which must be at most `limit` bytes (JSON documents).

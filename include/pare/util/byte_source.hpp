@@ -57,6 +57,9 @@ std::vector<std::byte> read_all(ByteSource& source, std::uint64_t limit);
 /// Reads and discards the rest of the stream; returns how many bytes that was.
 std::uint64_t drain(ByteSource& source);
 
+/// Reads and discards the next `count` bytes (fewer at the end); returns how many there were.
+std::uint64_t skip(ByteSource& source, std::uint64_t count);
+
 /// The bytes as a string (for JSON and text files).
 std::string to_string(std::span<const std::byte> bytes);
 
