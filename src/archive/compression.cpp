@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gzip_inflater.hpp"
+#include "pare/archive/gzip_index.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -129,7 +130,8 @@ class Decompressor : public ByteSource {
 
 }  // namespace
 
-std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected) {
+std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected,
+                                              GzipIndex* index) {
   std::vector<std::byte> head(4);
   std::size_t got = 0;
   while (got < head.size()) {
@@ -144,11 +146,15 @@ std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compressio
     // ISA-L inflates gzip several times faster than zlib; zlib (libarchive) stays for a header
     // ISA-L refuses.
     return open_gzip_inflater(
-        std::move(head), compressed, [&compressed](std::vector<std::byte> consumed) {
+        std::move(head), compressed,
+        [&compressed](std::vector<std::byte> consumed) {
           return std::make_unique<Decompressor>(
               std::make_unique<PrefixedSource>(std::move(consumed), compressed));
-        });
+        },
+        index);
   }
+  // Only ISA-L's gzip can resume at a checkpoint: any other stream is read from its start.
+  if (index != nullptr) index->set_unusable();
   auto prefixed = std::make_unique<PrefixedSource>(std::move(head), compressed);
   if (kind == Compression::kNone) return prefixed;
   return std::make_unique<Decompressor>(std::move(prefixed));

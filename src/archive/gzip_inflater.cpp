@@ -3,10 +3,12 @@
 #include <isa-l/igzip_lib.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <string>
 
+#include "pare/archive/gzip_index.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -32,20 +34,65 @@ std::string inflate_error(int rc) {
   }
 }
 
+/// The bytes of a state worth keeping: all but the unused end of tmp_out_buffer (past
+/// tmp_out_valid nothing is read before it is written), which is a third of the struct.
+std::span<const std::byte> kept_bytes(const inflate_state& state) {
+  const std::size_t valid = std::clamp<std::int32_t>(
+      state.tmp_out_valid, 0, static_cast<std::int32_t>(sizeof state.tmp_out_buffer));
+  return std::as_bytes(std::span(&state, 1)).first(offsetof(inflate_state, tmp_out_buffer) + valid);
+}
+
 class GzipInflater : public ByteSource {
  public:
-  GzipInflater(std::vector<std::byte> head, ByteSource& input, InflateFallback fallback)
+  /// From the start of the stream, recording into `index` when there is one.
+  GzipInflater(std::vector<std::byte> head, ByteSource& input, InflateFallback fallback,
+               GzipIndex* index)
       : input_(input),
         fallback_(std::move(fallback)),
+        index_(index),
         buffer_(kInputSize),
         state_(std::make_unique<inflate_state>()) {
     std::copy(head.begin(), head.end(), buffer_.begin());
     filled_ = head.size();
+    stored_read_ = head.size();
     consumed_ = std::move(head);
     isal_inflate_init(state_.get());
     state_->crc_flag = ISAL_GZIP;
     state_->next_in = bytes(0);
     state_->avail_in = static_cast<std::uint32_t>(filled_);
+    if (index_ != nullptr) index_->clear();
+  }
+
+  /// From a recorded state (empty: the start), `input` at that state's stored offset. Nothing
+  /// falls back (the first pass's ISA-L took this stream) and nothing after the last member is
+  /// read.
+  GzipInflater(std::span<const std::byte> state, ByteSource& input)
+      : input_(input),
+        buffer_(kInputSize),
+        state_(std::make_unique<inflate_state>()),
+        any_output_(true),
+        drain_trailer_(false) {
+    isal_inflate_init(state_.get());
+    state_->crc_flag = ISAL_GZIP;
+    if (!state.empty()) {
+      auto* raw = reinterpret_cast<std::byte*>(state_.get());
+      if (state.size() < offsetof(inflate_state, tmp_out_buffer) ||
+          state.size() > sizeof(inflate_state)) {
+        throw Error(ExitCode::kSystem, "gzip checkpoint of " + std::to_string(state.size()) +
+                                           " bytes is no ISA-L inflate state");
+      }
+      std::memset(raw, 0, sizeof(inflate_state));
+      std::memcpy(raw, state.data(), state.size());
+      if (kept_bytes(*state_).size() != state.size()) {
+        throw Error(ExitCode::kSystem, "gzip checkpoint is damaged (its size does not match)");
+      }
+    }
+    // The recorded pointers were into buffers long gone: the input starts empty, and each read
+    // sets the output.
+    state_->next_in = bytes(0);
+    state_->avail_in = 0;
+    state_->next_out = nullptr;
+    state_->avail_out = 0;
   }
 
   std::size_t read(std::span<std::byte> buf) override {
@@ -61,6 +108,7 @@ class GzipInflater : public ByteSource {
       if (rc < 0) {
         if (!any_output_ && fallback_ &&
             (rc == ISAL_INVALID_WRAPPER || rc == ISAL_UNSUPPORTED_METHOD)) {
+          if (index_ != nullptr) index_->set_unusable();
           redirected_ = fallback_(std::move(consumed_));
           return redirected_->read(buf);
         }
@@ -71,6 +119,8 @@ class GzipInflater : public ByteSource {
         consumed_ = {};
       }
       if (state_->block_state == ISAL_BLOCK_FINISH) next_member();
+      plain_out_ += produced;
+      if (index_ != nullptr && !done_) maybe_checkpoint();
       if (produced > 0) return produced;
       if (!done_ && state_->avail_in == 0 && input_ended_) {
         throw Error::bad_input(input_.name(),
@@ -100,6 +150,7 @@ class GzipInflater : public ByteSource {
                        buffer_.begin() + static_cast<std::ptrdiff_t>(filled_ + n));
     }
     filled_ += n;
+    stored_read_ += n;
     state_->next_in = bytes(0);
     state_->avail_in = static_cast<std::uint32_t>(filled_);
   }
@@ -118,26 +169,44 @@ class GzipInflater : public ByteSource {
       return;
     }
     done_ = true;
-    drain(input_);
+    if (drain_trailer_) drain(input_);
+  }
+
+  /// Between two isal_inflate calls the state is all there is to resume from: the stored bytes
+  /// it has taken in (bits in read_in and a partial header in tmp_in_buffer included) end at
+  /// what was read minus avail_in, and its history is in tmp_out_buffer.
+  void maybe_checkpoint() {
+    if (plain_out_ - last_checkpoint_ < index_->spacing()) return;
+    index_->add(plain_out_, stored_read_ - state_->avail_in, kept_bytes(*state_));
+    last_checkpoint_ = plain_out_;
   }
 
   ByteSource& input_;
   InflateFallback fallback_;
+  GzipIndex* index_ = nullptr;
   std::vector<std::byte> buffer_;
   std::size_t filled_ = 0;
   std::unique_ptr<inflate_state> state_;
   std::vector<std::byte> consumed_;  ///< every byte read while nothing was inflated yet
   std::unique_ptr<ByteSource> redirected_;
+  std::uint64_t stored_read_ = 0;      ///< bytes read from the input, the head included
+  std::uint64_t plain_out_ = 0;        ///< plain bytes given out
+  std::uint64_t last_checkpoint_ = 0;  ///< plain offset of the last checkpoint recorded
   bool any_output_ = false;
   bool input_ended_ = false;
   bool done_ = false;
+  bool drain_trailer_ = true;
 };
 
 }  // namespace
 
 std::unique_ptr<ByteSource> open_gzip_inflater(std::vector<std::byte> head, ByteSource& input,
-                                               InflateFallback fallback) {
-  return std::make_unique<GzipInflater>(std::move(head), input, std::move(fallback));
+                                               InflateFallback fallback, GzipIndex* index) {
+  return std::make_unique<GzipInflater>(std::move(head), input, std::move(fallback), index);
+}
+
+std::unique_ptr<ByteSource> open_gzip_resumed(std::span<const std::byte> state, ByteSource& input) {
+  return std::make_unique<GzipInflater>(state, input);
 }
 
 }  // namespace pare

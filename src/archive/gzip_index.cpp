@@ -1,0 +1,154 @@
+#include "pare/archive/gzip_index.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "gzip_inflater.hpp"
+#include "pare/archive/compression.hpp"
+#include "pare/util/error.hpp"
+
+namespace pare {
+
+namespace {
+
+constexpr std::size_t kSkipChunk = std::size_t{256} << 10U;
+
+/// The stored bytes under the name the caller gave, so every error names the layer, not
+/// whatever opened its bytes.
+class NamedSource : public ByteSource {
+ public:
+  NamedSource(std::unique_ptr<ByteSource> inner, std::string name)
+      : inner_(std::move(inner)), name_(std::move(name)) {}
+  std::size_t read(std::span<std::byte> buf) override { return inner_->read(buf); }
+  std::string name() const override { return name_; }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::string name_;
+};
+
+/// Plain bytes inflated from a checkpoint, the ones before the wanted offset discarded; every
+/// byte inflated is counted into the index's stats.
+class ResumedSource : public ByteSource {
+ public:
+  ResumedSource(std::unique_ptr<NamedSource> stored, std::uint64_t skip, std::uint64_t offset,
+                std::shared_ptr<GzipIndex::Stats> stats)
+      : stored_(std::move(stored)), skip_(skip), offset_(offset), stats_(std::move(stats)) {}
+
+  /// The inflater over stored(), set once (it reads the stored bytes this object owns).
+  void set_plain(std::unique_ptr<ByteSource> plain) { plain_ = std::move(plain); }
+  ByteSource& stored() { return *stored_; }
+
+  std::size_t read(std::span<std::byte> buf) override {
+    if (skip_ > 0) discard();
+    const std::size_t n = plain_->read(buf);
+    stats_->inflated += n;
+    return n;
+  }
+  std::string name() const override { return stored_->name(); }
+
+ private:
+  void discard() {
+    std::vector<std::byte> scratch(
+        static_cast<std::size_t>(std::min<std::uint64_t>(skip_, kSkipChunk)));
+    while (skip_ > 0) {
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, scratch.size()));
+      const std::size_t n = plain_->read(std::span(scratch).first(want));
+      if (n == 0) {
+        throw Error::bad_input(
+            name(),
+            std::string("the plain stream ends before offset ").append(std::to_string(offset_)));
+      }
+      skip_ -= n;
+      stats_->inflated += n;
+    }
+  }
+
+  std::unique_ptr<NamedSource> stored_;  // before plain_: the inflater reads it
+  std::unique_ptr<ByteSource> plain_;
+  std::uint64_t skip_;
+  std::uint64_t offset_;
+  std::shared_ptr<GzipIndex::Stats> stats_;
+};
+
+}  // namespace
+
+GzipIndex::GzipIndex(std::uint64_t spacing)
+    : spacing_(std::max<std::uint64_t>(spacing, 1)), stats_(std::make_shared<Stats>()) {
+  clear();
+}
+
+std::vector<std::uint64_t> GzipIndex::plain_offsets() const {
+  std::vector<std::uint64_t> offsets;
+  offsets.reserve(points_.size());
+  for (const Point& p : points_) offsets.push_back(p.plain);
+  return offsets;
+}
+
+void GzipIndex::clear() {
+  points_.assign(1, Point{});
+  states_.reset();
+  states_size_ = 0;
+  usable_ = true;
+}
+
+void GzipIndex::set_unusable() {
+  clear();
+  usable_ = false;
+}
+
+void GzipIndex::add(std::uint64_t plain_offset, std::uint64_t stored_offset,
+                    std::span<const std::byte> state) {
+  if (!states_) states_ = std::make_unique<TempFile>(TempFile::create("pare-gzip-index"));
+  states_->append(state);
+  points_.push_back(Point{plain_offset, stored_offset, states_size_, state.size()});
+  states_size_ += state.size();
+}
+
+std::vector<std::byte> GzipIndex::read_state(const Point& point) const {
+  std::vector<std::byte> state(static_cast<std::size_t>(point.state_size));
+  std::size_t got = 0;
+  while (got < state.size()) {
+    const ssize_t n = ::pread(states_->fd(), state.data() + got, state.size() - got,
+                              static_cast<off_t>(point.state_at + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error::system(states_->path().string(), errno_message("cannot read"));
+    if (n == 0) throw Error::system(states_->path().string(), "a gzip checkpoint is missing");
+    got += static_cast<std::size_t>(n);
+  }
+  return state;
+}
+
+std::unique_ptr<ByteSource> GzipIndex::open_at(std::uint64_t plain_offset,
+                                               const OpenStoredAt& open_stored,
+                                               const std::string& name) const {
+  // The last checkpoint at or before the offset (the first is at 0, so there is one).
+  const auto after =
+      std::upper_bound(points_.begin(), points_.end(), plain_offset,
+                       [](std::uint64_t offset, const Point& p) { return offset < p.plain; });
+  const Point& from = *std::prev(after);
+  if (from.state_size > 0) {
+    ++stats_->resumes;
+  } else {
+    ++stats_->from_start;
+  }
+  auto source =
+      std::make_unique<ResumedSource>(std::make_unique<NamedSource>(open_stored(from.stored), name),
+                                      plain_offset - from.plain, plain_offset, stats_);
+  if (!usable_) {
+    // Not ISA-L's stream: whatever the first pass used (zlib, zstd, none) reads it again.
+    source->set_plain(open_decompressed(source->stored(), nullptr));
+  } else if (from.state_size == 0) {
+    source->set_plain(open_gzip_resumed({}, source->stored()));
+  } else {
+    // The inflater copies the state, so it need not outlive this call.
+    const std::vector<std::byte> state = read_state(from);
+    source->set_plain(open_gzip_resumed(state, source->stored()));
+  }
+  return source;
+}
+
+}  // namespace pare
