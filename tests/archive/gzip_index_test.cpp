@@ -218,3 +218,30 @@ TEST_CASE("gzip index: a stream ISA-L did not inflate is read from its start") {
   CHECK(index.stats().from_start == 1);
   CHECK(index.stats().inflated == text.size());
 }
+
+TEST_CASE("gzip index: a header ISA-L refuses goes to zlib and leaves the index not usable") {
+  // Method 7 is no deflate: ISA-L hands the stream to libarchive, whatever it makes of it.
+  std::vector<std::byte> stored(64, std::byte{0});
+  stored[0] = std::byte{0x1f};
+  stored[1] = std::byte{0x8b};
+  stored[2] = std::byte{0x07};
+  GzipIndex index(kSpacing);
+  std::string first;
+  try {
+    first = first_pass(stored, index);
+  } catch (const Error& e) {
+    first = e.what();
+  }
+  CHECK_FALSE(index.usable());
+  CHECK(index.size() == 1);
+  // open_at reads it from the start the same way.
+  std::string again;
+  try {
+    auto source = index.open_at(0, opener(stored), "layer.tar.gz");
+    again = read_rest(*source, 4096);
+  } catch (const Error& e) {
+    again = e.what();
+  }
+  CHECK(again == first);
+  CHECK(index.stats().from_start == 1);
+}

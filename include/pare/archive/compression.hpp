@@ -22,9 +22,10 @@ Compression detect_compression(std::span<const std::byte> head);
 
 /// Wraps `compressed` (which must outlive the result) in a stream of its plain bytes, the
 /// compression detected from the bytes themselves, never from a name or media type.
-/// `detected` receives what was found. With an `index`, a gzip stream's checkpoints are recorded
-/// into it while it is inflated, for GzipIndex::open_at later (any other stream leaves it not
-/// usable: open_at then reads from the start).
+/// `detected` receives what was found. With an `index` (which must outlive the result), a gzip
+/// stream's checkpoints are recorded into it while it is inflated, for GzipIndex::open_at later,
+/// stored offsets counted from the first byte read from `compressed` (any other stream leaves it
+/// not usable: open_at then reads from the start).
 std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected,
                                               GzipIndex* index = nullptr);
 

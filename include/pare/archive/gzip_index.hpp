@@ -34,6 +34,8 @@ class GzipIndex {
   bool usable() const { return usable_; }
   /// The plain offset of each checkpoint, in order (the first is 0).
   std::vector<std::uint64_t> plain_offsets() const;
+  /// Bytes of inflate states in the temporary file.
+  std::uint64_t state_bytes() const { return states_size_; }
 
   /// Plain bytes from `plain_offset` to the end of the stream, inflated from the last checkpoint
   /// at or before it with stored bytes from `open_stored` (the same stream's, or reads fail with
