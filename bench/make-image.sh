@@ -27,14 +27,15 @@ need() {
 budget() { echo $(($1 * MiB * SCALE / 100)); }
 
 # select_files DIR BYTES [MAX_KB]: files and symlinks under DIR (relative to /) in name order
-# until BYTES would be passed, skipping files of MAX_KB or more when given.
+# until BYTES would be passed (a hard link's bytes count once), skipping files of MAX_KB or more
+# when given.
 select_files() {
   local dir=$1 bytes=$2 max=${3:-}
   local size=()
   [ -n "$max" ] && size=(-size "-${max}k")
-  (cd / && find "$dir" -xdev \( -type f -o -type l \) "${size[@]}" -printf '%s\t%p\n') |
-    LC_ALL=C sort -t$'\t' -k2 |
-    awk -F'\t' -v b="$bytes" 'done { next } s + $1 > b { done = 1; next } { s += $1; print $2 }'
+  (cd / && find "$dir" -xdev \( -type f -o -type l \) "${size[@]}" -printf '%s\t%i\t%p\n') |
+    LC_ALL=C sort -t$'\t' -k3 |
+    awk -F'\t' -v b="$bytes" 'done { next } { n = seen[$2]++ ? 0 : $1 } s + n > b { done = 1; next } { s += n; print $3 }'
 }
 
 # with_parents: the paths on stdin plus every parent directory, parents first, once each.
@@ -114,7 +115,7 @@ main() {
   local L=$OUT/lists
   program_closure >"$L/closure"
   # The big layer: the program's libraries, then lib and share up to the budget.
-  { cat "$L/closure"; select_files usr/lib/x86_64-linux-gnu "$(budget 420)"
+  { cat "$L/closure"; select_files usr/lib/x86_64-linux-gnu "$(budget 450)"
     select_files usr/share "$(budget 250)" 256; echo usr/lib64/ld-linux-x86-64.so.2; } |
     grep -v '^usr/bin/' | with_parents >"$L/big"
   { grep '^usr/bin/' "$L/closure"; select_files usr/bin "$(budget 250)"; } | with_parents >"$L/bin"
