@@ -74,7 +74,8 @@ class TreeBuilder {
       const pare::Capture what = rule_(c.entry.path, head);
       if (what != pare::Capture::kNone) {
         const auto begin = tree_.content.begin();
-        tree_.content.append(what == pare::Capture::kWhole ? bytes : head);
+        // Whole, whatever the rule says: a tree made here has no layers to read the rest from.
+        tree_.content.append(bytes);
         c.captured = tree_.content.finish(begin);
       }
     }
@@ -115,6 +116,11 @@ class CountingBundle : public pare::Bundle {
   std::unique_ptr<pare::ByteSource> open(const std::string& path) const override {
     ++opens_[path];
     return inner_->open(path);
+  }
+  std::unique_ptr<pare::ByteSource> open_at(const std::string& path,
+                                            std::uint64_t offset) const override {
+    ++opens_[path];
+    return inner_->open_at(path, offset);
   }
   int opens(const std::string& path) const {
     const auto it = opens_.find(path);

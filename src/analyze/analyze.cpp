@@ -16,13 +16,13 @@ AnalyzeReport analyze_image(const Bundle& bundle, const AnalyzeRequest& request,
   BuildTreeOptions reading;
   reading.limits = request.limits;
   reading.capture = capture_for_slim;
-  reading.on_layer = [&](std::size_t i) {
-    progress("reading layer " + std::to_string(i + 1) + "/" + std::to_string(image.layers.size()));
+  reading.on_layer = [&](std::size_t i, std::uint64_t read, std::uint64_t total) {
+    progress(layer_progress(i, image.layers.size(), read, total));
   };
   reading.on_entries = [&](std::size_t, const std::vector<TarEntry>& entries) {
     accounting.add_layer(entries);
   };
-  reading.hash_files = true;
+  reading.find_duplicates = true;
   const ImageTree tree = build_tree(bundle, image, reading);
   progress.done();
   Closure closure = resolve_closure(tree, image.config, bundle.describe());

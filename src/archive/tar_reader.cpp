@@ -82,6 +82,7 @@ bool TarReader::next(TarEntry& entry) {
   check(rc, saw_header_ ? "reading a header" : "reading the first header");
   saw_header_ = true;
   data_offset_ = static_cast<std::uint64_t>(archive_filter_bytes(archive_.get(), 0));
+  sparse_ = archive_entry_sparse_count(e) > 0;
 
   const char* path = archive_entry_pathname(e);
   entry = TarEntry{};

@@ -21,7 +21,7 @@ std::string Resolver::program_loader() {
   for (int depth = 0; depth <= 4 && !program.empty(); ++depth) {
     const Resolution r = tree_.rootfs.resolve(program);
     if (r.node == nullptr) return {};
-    const auto bytes = tree_.read(*r.node);
+    const auto bytes = tree_.head(*r.node);
     if (!bytes || bytes->size() < 2 || (*bytes)[0] != std::byte{'#'} ||
         (*bytes)[1] != std::byte{'!'}) {
       const auto info = elf_at(program);

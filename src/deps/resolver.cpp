@@ -167,12 +167,12 @@ void Resolver::classify_and_resolve(const std::string& program, const std::strin
     return;
   }
   keep(program, reason);
-  const auto bytes = tree_.read(node);
-  if (bytes && bytes->size() >= 2 && (*bytes)[0] == std::byte{'#'} &&
-      (*bytes)[1] == std::byte{'!'}) {
-    resolve_script(program, *bytes);
+  const auto head = tree_.head(node);
+  if (head && head->size() >= 2 && (*head)[0] == std::byte{'#'} && (*head)[1] == std::byte{'!'}) {
+    resolve_script(program, *head);
     return;
   }
+  const auto bytes = head && is_elf(*head) ? tree_.read(node) : std::nullopt;
   if (!bytes || !is_elf(*bytes)) {
     closure_.program_class = ProgramClass::kNotElf;
     closure_.detail = "neither an ELF file nor a #! script";
@@ -622,7 +622,10 @@ std::optional<std::string> Resolver::search(const std::string& name, int request
 }  // namespace resolver_internal
 
 Capture capture_for_deps(std::string_view path, std::span<const std::byte> head) {
-  if (is_elf(head) || is_loader_config(path)) return Capture::kWhole;
+  if (is_loader_config(path)) return Capture::kWhole;
+  // An ELF object's head says it is one; the object is read again from its layer when a
+  // closure needs it, so the bulk of a toolchain's objects is never kept.
+  if (is_elf(head)) return Capture::kHead;
   if (head.size() >= 2 && head[0] == std::byte{'#'} && head[1] == std::byte{'!'}) {
     return Capture::kHead;
   }
@@ -637,6 +640,8 @@ Closure resolve_closure(const ImageTree& tree, const Config& config,
 std::optional<ElfInfo> read_elf(const ImageTree& tree, const std::string& path) {
   const Resolution r = tree.rootfs.resolve(path);
   if (r.node == nullptr) return std::nullopt;
+  const auto head = tree.head(*r.node);
+  if (!head || !is_elf(*head)) return std::nullopt;
   const auto bytes = tree.read(*r.node);
   if (!bytes || !is_elf(*bytes)) return std::nullopt;
   return parse_elf(*bytes).info;

@@ -261,9 +261,9 @@ Resolution Rootfs::resolve(std::string_view path, bool follow_last,
 
 namespace {
 
-void walk_node(const Node& node, std::string& path,
-               const std::function<void(const std::string&, const Node&)>& visit) {
-  for (const auto& [name, child] : node.children) {
+template <typename N, typename Visit>
+void walk_node(N& node, std::string& path, const Visit& visit) {
+  for (auto& [name, child] : node.children) {
     const std::size_t mark = path.size();
     path += '/';
     path += name;
@@ -276,6 +276,11 @@ void walk_node(const Node& node, std::string& path,
 }  // namespace
 
 void Rootfs::walk(const std::function<void(const std::string&, const Node&)>& visit) const {
+  std::string path;
+  walk_node(static_cast<const Node&>(*root_), path, visit);
+}
+
+void Rootfs::update(const std::function<void(const std::string&, Node&)>& visit) {
   std::string path;
   walk_node(*root_, path, visit);
 }

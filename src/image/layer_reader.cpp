@@ -1,5 +1,7 @@
 #include "pare/image/layer_reader.hpp"
 
+#include <atomic>
+
 #include "pare/digest/sha256.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/read_ahead.hpp"
@@ -42,6 +44,25 @@ class WatchedSource : public ByteSource {
   bool failed_ = false;
 };
 
+/// Counts the bytes read through it on the worker, for the caller's progress.
+class CountingSource : public ByteSource {
+ public:
+  explicit CountingSource(ByteSource& inner) : inner_(inner) {}
+  std::size_t read(std::span<std::byte> buf) override {
+    const std::size_t n = inner_.read(buf);
+    count_.fetch_add(n, std::memory_order_relaxed);
+    return n;
+  }
+  std::string name() const override { return inner_.name(); }
+  std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  ByteSource& inner_;
+  std::atomic<std::uint64_t> count_ = 0;
+};
+
+constexpr std::uint64_t kProgressStep = std::uint64_t{4} << 20U;
+
 /// "img.tar: blobs/sha256/ab..: cannot decompress: ..." -> "cannot decompress: ...": a
 /// collected fault names its layer itself.
 std::string without_prefix(std::string message, const std::string& name) {
@@ -53,14 +74,26 @@ std::string without_prefix(std::string message, const std::string& name) {
 }  // namespace
 
 LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const LayerVisitor& visit,
-                       bool collect) {
+                       bool collect, const LayerStreamHooks& hooks) {
   LayerScan scan;
   LayerStats& stats = scan.stats;
   const std::string name = stored.name();
-  HashingSource stored_hash(stored);
+  CountingSource counted(stored);
+  ReadAheadSource read_ahead(counted);  // the file's reads (page cache copies) on their own
+  HashingSource stored_hash(read_ahead);
+  std::uint64_t reported = 0;
+  const auto report = [&] {
+    const std::uint64_t now = counted.count();
+    if (hooks.on_progress && now - reported >= kProgressStep) {
+      reported = now;
+      hooks.on_progress(now);
+    }
+  };
+  // Stages on their own threads, over bounded buffers: reading the stored bytes, hashing them,
+  // inflating them, and (the caller's) hashing and parsing the tar. Inflating is the longest;
+  // the others share the second core.
+  ReadAheadSource stored_ahead(stored_hash);
   std::unique_ptr<ByteSource> plain;
-  // Reading, hashing and inflating the stored bytes on one core; hashing and parsing the tar on
-  // the other.
   std::optional<ReadAheadSource> ahead;
   std::optional<LimitedSource> limited;
   std::optional<HashingSource> plain_hash;
@@ -68,10 +101,11 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
   // An uncompressed layer's diff_id is its digest: hashed once, by the stored hash.
   bool compressed = true;
   try {
-    plain = open_decompressed(stored_hash, &stats.compression);
+    plain = open_decompressed(stored_ahead, &stats.compression, hooks.checkpoints);
     compressed = stats.compression != Compression::kNone;
-    ahead.emplace(*plain);
-    limited.emplace(*ahead, limits.max_uncompressed_bytes, "the uncompressed layer");
+    ByteSource* inflated = plain.get();
+    if (compressed) inflated = &ahead.emplace(*plain);
+    limited.emplace(*inflated, limits.max_uncompressed_bytes, "the uncompressed layer");
     ByteSource* tar_stream = &*limited;
     if (compressed) tar_stream = &plain_hash.emplace(*limited);
     watched.emplace(*tar_stream);
@@ -88,6 +122,7 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
           break;
         }
         visit(entry, reader);
+        report();
       }
     } catch (const Error& e) {
       if (!collect || watched->failed() || e.code() == ExitCode::kSystem) throw;
@@ -112,20 +147,23 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
             ? "the layer inflates past " + std::to_string(limits.max_uncompressed_bytes) + " bytes"
             : "the layer cannot be read to its end: " + without_prefix(e.what(), name);
   }
-  ahead.reset();  // the worker is done with stored_hash
+  ahead.reset();  // the workers are done with the stored bytes
+  stored_ahead.stop();
   stats.digest = stored_hash.finish();
   stats.compressed_size = stored_hash.count();
+  if (hooks.on_progress) hooks.on_progress(stats.compressed_size);
   if (!compressed && scan.fault_check != "layer-limit") scan.diff_id = stats.digest;
   return scan;
 }
 
 LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t index,
-                      const LayerLimits& limits, const LayerVisitor& visit) {
+                      const LayerLimits& limits, const LayerVisitor& visit,
+                      const LayerStreamHooks& hooks) {
   const LayerRef& layer = image.layers.at(index);
   const std::string what = "layer " + std::to_string(index) + " (" +
                            (layer.digest ? layer.digest->str() : layer.path) + ")";
   NamedSource stored(bundle.open(layer.path), bundle.describe() + ": " + what);
-  const LayerScan scan = stream_layer(stored, limits, visit, /*collect=*/false);
+  const LayerScan scan = stream_layer(stored, limits, visit, /*collect=*/false, hooks);
   const LayerStats& stats = scan.stats;
   if (layer.digest && stats.digest != *layer.digest) {
     throw Error::bad_input(stored.name(), "digest mismatch: expected " + layer.digest->str() +

@@ -6,11 +6,10 @@
 
 namespace pare {
 
-UnpackedImage::UnpackedImage(const Bundle& bundle, const Image& image, const ImageTree& tree,
-                             const LayerLimits& limits, const std::string& prefix)
+UnpackedImage::UnpackedImage(const Bundle& bundle, const ImageTree& tree, const std::string& prefix)
     : dir_(prefix), rootfs_(dir_.path() / "rootfs") {
   std::filesystem::create_directory(rootfs_);
-  unpack_rootfs(bundle, image, tree, rootfs_, limits);
+  unpack_rootfs(bundle, tree, rootfs_);
 }
 
 RunRequest run_request_for(const Image& image, const std::filesystem::path& rootfs,

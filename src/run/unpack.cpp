@@ -12,9 +12,11 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "pare/digest/crc64.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
@@ -126,17 +128,19 @@ void apply_attributes(int fd, const Node& node, bool restore_owners, const fs::p
   if (::futimens(fd, times) != 0) throw io_error("cannot set times", root, path);
 }
 
-/// Where a file's bytes are in the image: the layer and normalized tar path of the entry
-/// carrying them (Node::origin: a hardlink has its target's).
-using DataKey = std::pair<int, std::string>;
+/// Where a file's bytes are in the image: the layer, offset and normalized tar path of the entry
+/// carrying them (Node::origin: a hardlink has its target's), so files are written in each
+/// layer's order.
+using DataKey = std::tuple<int, std::uint64_t, std::string>;
 
 /// The paths that share one inode, and the bytes they get.
 struct Inode {
   std::vector<std::string> paths;  ///< the first carries the bytes, the others link to it
   const Node* node = nullptr;
-  bool needs_layer = false;  ///< bytes still to copy out of the layer
-  bool written = false;
 };
+
+/// The offset of what is not in a layer, which sorts after what is.
+constexpr std::uint64_t kNotInLayer = ~std::uint64_t{0};
 
 bool captured_whole(const Node& node) {
   return node.captured && node.captured->size == node.size;
@@ -161,8 +165,7 @@ UniqueFd open_rootfs(const fs::path& rootfs) {
 
 }  // namespace
 
-void unpack_rootfs(const Bundle& bundle, const Image& image, const ImageTree& tree,
-                   const fs::path& dest, const LayerLimits& limits) {
+void unpack_rootfs(const Bundle& bundle, const ImageTree& tree, const fs::path& dest) {
   const UniqueFd root = open_rootfs(dest);
   if (!root) throw io_error("cannot open folder", dest, "");
   std::error_code error;
@@ -209,8 +212,8 @@ void unpack_rootfs(const Bundle& bundle, const Image& image, const ImageTree& tr
       case EntryType::kFile:
       case EntryType::kHardlink: {
         const auto* at = std::get_if<LayerBytes>(&node.origin);
-        const DataKey key =
-            at != nullptr ? DataKey{at->layer, at->path} : DataKey{node.layer, path};
+        const DataKey key = at != nullptr ? DataKey{at->layer, at->offset, at->path}
+                                          : DataKey{node.layer, kNotInLayer, path};
         Inode& inode = inodes[key];
         // The regular file, when it is still there, carries the bytes; else the first link.
         if (node.type == EntryType::kFile) {
@@ -228,46 +231,33 @@ void unpack_rootfs(const Bundle& bundle, const Image& image, const ImageTree& tr
     }
   });
 
-  // Pass 2: bytes. Captured ones from the content store, the rest from their layers.
-  std::set<int> layers;
+  // Pass 2: bytes. Captured ones from the content store, the rest from their layers, by
+  // offset and in each layer's order.
   for (auto& [key, inode] : inodes) {
     const Node& node = *inode.node;
     const std::string& carrier = inode.paths.front();
-    if (node.size == 0 || captured_whole(node)) {
-      const UniqueFd fd = create_file(dirs, carrier, dest);
-      if (node.size != 0) write_all(fd.get(), *tree.read(node), (dest / carrier).string());
-      inode.written = true;
-    } else {
-      inode.needs_layer = true;
-      layers.insert(key.first);
+    const UniqueFd fd = create_file(dirs, carrier, dest);
+    const std::string host = (dest / carrier).string();
+    const auto* at = std::get_if<LayerBytes>(&node.origin);
+    if (node.size == 0) continue;
+    if (captured_whole(node) || at == nullptr || !tree.layer_files) {
+      const auto bytes = tree.read(node);
+      if (!bytes) {
+        throw Error(ExitCode::kBadInput,
+                    bundle.describe() + ": /" + carrier + ": its bytes are not in the tree");
+      }
+      write_all(fd.get(), *bytes, host);
+      continue;
     }
-  }
-  std::vector<std::byte> chunk(std::size_t{64} << 10U);
-  for (const int layer : layers) {
-    read_layer(bundle, image, static_cast<std::size_t>(layer), limits,
-               [&](const TarEntry& entry, TarReader& reader) {
-                 if (entry.type != EntryType::kFile) return;
-                 const auto literal = normalize_path(entry.path);
-                 if (!literal || literal->empty()) return;
-                 // An inode's key is its bytes' entry as the tar names it (LayerBytes), so
-                 // a file written through a symlinked folder is found by that name too.
-                 const auto it = inodes.find({layer, *literal});
-                 if (it == inodes.end() || !it->second.needs_layer) return;
-                 Inode& inode = it->second;
-                 // A layer that holds a path twice: the last entry wins (O_TRUNC), as in the tree.
-                 const std::string& carrier = inode.paths.front();
-                 const UniqueFd fd = create_file(dirs, carrier, dest);
-                 for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
-                   write_all(fd.get(), std::span(chunk).first(n), (dest / carrier).string());
-                 }
-                 inode.written = true;
-               });
-  }
-  for (const auto& [key, inode] : inodes) {
-    if (!inode.written) {
-      throw Error(ExitCode::kBadInput, bundle.describe() + ": /" + inode.paths.front() +
-                                           ": its bytes were not found in layer " +
-                                           std::to_string(key.first));
+    const auto layer = static_cast<std::size_t>(at->layer);
+    Crc64 crc;
+    tree.layer_files->copy(layer, at->offset, node.size, [&](std::span<const std::byte> bytes) {
+      write_all(fd.get(), bytes, host);
+      crc.update(bytes);
+    });
+    if (crc.value() != at->crc64) {
+      throw Error::bad_input(tree.layer_files->name(layer),
+                             at->path + " changed since the layer was first read");
     }
   }
 

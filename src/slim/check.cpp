@@ -67,7 +67,7 @@ SlimCheck check_slim(const PlannedImage& planned, const Bundle& output,
   reading.capture = capture_for_slim;
   const ImageTree tree = build_tree(output, image, reading);
   progress(check.label + ": unpacking the output to check it");
-  const UnpackedImage unpacked(output, image, tree, settings.limits, "pare-check");
+  const UnpackedImage unpacked(output, tree, "pare-check");
   const std::vector<ProbeRun> runs =
       run_probes(unpacked, tree, image, probes, settings, output.describe(), progress);
   for (std::size_t i = 0; i < runs.size() && i < planned.probes.size(); ++i) {

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
+#include <optional>
 
+#include "pare/digest/crc64.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
 
@@ -21,37 +22,38 @@ Error no_source(const PlanEntry& e, std::string_view what) {
 
 std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& sources,
                                          const SlimOptions& options) {
-  // Pass 2: copy out what pass 1 did not capture, reading only the layers that hold it.
-  std::map<LayerBytes, std::optional<ContentRef>> wanted;
+  // Pass 2: copy out what pass 1 did not capture, by offset, in each layer's order: a layer
+  // nothing is kept of is not read again, a gzip one is inflated from the checkpoint before
+  // each file.
+  struct Wanted {
+    std::uint64_t size = 0;
+    std::optional<ContentRef> ref;
+  };
+  std::map<LayerBytes, Wanted> wanted;
   for (const auto& e : plan.entries) {
     if (e.type != EntryType::kFile || e.size == 0) continue;
-    if (const auto* at = std::get_if<LayerBytes>(&e.origin)) wanted[*at];
+    if (const auto* at = std::get_if<LayerBytes>(&e.origin)) wanted[*at].size = e.size;
   }
-  ContentStore copied;
-  std::set<int> layers;
-  for (const auto& [at, ref] : wanted) layers.insert(at.layer);
-  if (!layers.empty() && (sources.bundle == nullptr || sources.image == nullptr)) {
+  if (!wanted.empty() && sources.layers == nullptr) {
     const auto first = std::find_if(plan.entries.begin(), plan.entries.end(), [](const auto& e) {
       return e.size != 0 && std::holds_alternative<LayerBytes>(e.origin);
     });
     throw no_source(*first, "the source layers");
   }
-  std::vector<std::byte> chunk(std::size_t{64} << 10U);
-  for (const int layer : layers) {
-    read_layer(*sources.bundle, *sources.image, static_cast<std::size_t>(layer), sources.limits,
-               [&](const TarEntry& entry, TarReader& reader) {
-                 if (entry.type != EntryType::kFile) return;
-                 auto path = normalize_path(entry.path);
-                 if (!path) return;
-                 const auto it = wanted.find(LayerBytes{layer, std::move(*path)});
-                 // A layer that holds a path twice: the last entry is the file, as in the tree.
-                 if (it == wanted.end()) return;
-                 const std::uint64_t begin = copied.begin();
-                 for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
-                   copied.append(std::span(chunk).first(n));
-                 }
-                 it->second = copied.finish(begin);
-               });
+  ContentStore copied;
+  for (auto& [at, file] : wanted) {
+    const auto layer = static_cast<std::size_t>(at.layer);
+    const std::uint64_t begin = copied.begin();
+    Crc64 crc;
+    sources.layers->copy(layer, at.offset, file.size, [&](std::span<const std::byte> bytes) {
+      copied.append(bytes);
+      crc.update(bytes);
+    });
+    if (crc.value() != at.crc64) {
+      throw Error::bad_input(sources.layers->name(layer),
+                             at.path + " changed since the layer was first read");
+    }
+    file.ref = copied.finish(begin);
   }
 
   auto to_entry = [&](const PlanEntry& e) {
@@ -83,13 +85,7 @@ std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& so
     }
     if (const auto* at = std::get_if<LayerBytes>(&e.origin)) {
       if (e.size == 0) return std::make_unique<MemorySource>(std::vector<std::byte>(), e.path);
-      const auto& ref = wanted.at(*at);
-      if (!ref) {
-        throw Error::bad_input(
-            sources.bundle->describe(),
-            e.path + ": its bytes were not found in layer " + std::to_string(at->layer));
-      }
-      return std::make_unique<MemorySource>(copied.read(*ref), e.path);
+      return std::make_unique<MemorySource>(copied.read(*wanted.at(*at).ref), e.path);
     }
     const auto* p = reinterpret_cast<const std::byte*>(e.content.data());
     return std::make_unique<MemorySource>(std::vector<std::byte>(p, p + e.content.size()), e.path);

@@ -45,9 +45,7 @@ void require_lambda(const std::string& source, const std::vector<Problem>& probl
 
 PlanSources PlannedImage::sources() const {
   PlanSources s;
-  s.bundle = bundle;
-  s.image = &image;
-  s.limits = limits;
+  s.layers = layer_files.get();
   s.store = &content;
   s.host_files = host_files.get();
   return s;

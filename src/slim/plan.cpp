@@ -489,8 +489,10 @@ void Planner::add_object_closures(const std::set<std::string>& before, bool requ
   for (const auto& path : objects) {
     const Node* node = tree_.rootfs.find(path.substr(1));
     if (node == nullptr) continue;
+    const auto head = tree_.head(*node);
+    if (!head || !is_elf(*head)) continue;
     const auto bytes = tree_.read(*node);
-    if (!bytes || !is_elf(*bytes)) continue;
+    if (!bytes) continue;
     const ElfResult elf = parse_elf(*bytes);
     if (!elf.info) continue;
     if (const std::string wrong = wrong_architecture(*elf.info, image_.config.architecture);

@@ -46,22 +46,19 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
     selector.platform = platform;
     PlannedImage p;
     p.source = bundle.describe();
-    p.bundle = &bundle;
-    p.limits = request.limits;
     p.image = load_image(bundle, selector);
     const std::string label = p.image.platform().str();
     BuildTreeOptions reading;
     reading.limits = request.limits;
     reading.capture = capture_for_slim;
-    reading.on_layer = [&](std::size_t i) {
-      progress(label + ": reading layer " + std::to_string(i + 1) + "/" +
-               std::to_string(p.image.layers.size()));
+    reading.on_layer = [&](std::size_t i, std::uint64_t read, std::uint64_t total) {
+      progress(label + ": " + layer_progress(i, p.image.layers.size(), read, total));
     };
     ImageTree tree = build_tree(bundle, p.image, reading);
     progress.done();
     if (request.options.trace || request.check) {
       progress(label + ": unpacking to trace");
-      const UnpackedImage unpacked(bundle, p.image, tree, request.limits, "pare-trace");
+      const UnpackedImage unpacked(bundle, tree, "pare-trace");
       p.probes =
           run_probes(unpacked, tree, p.image, probes_of(request.options),
                      probe_settings(request.options, request.limits), bundle.describe(), progress);
@@ -70,6 +67,7 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
                        request.options.trace ? p.probes : std::vector<ProbeRun>{});
     // The plan stands alone: only the captured bytes it names are kept, not the tree.
     p.content = std::move(tree.content);
+    p.layer_files = tree.layer_files;
     planned.push_back(std::move(p));
   }
   return planned;

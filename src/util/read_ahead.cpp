@@ -14,6 +14,10 @@ ReadAheadSource::ReadAheadSource(ByteSource& inner, std::size_t buffer_size, std
 }
 
 ReadAheadSource::~ReadAheadSource() {
+  stop();
+}
+
+void ReadAheadSource::stop() {
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;

@@ -49,7 +49,7 @@ void run_image(const Bundle& bundle, const Image& image, const ImageTree& tree,
     return;
   }
   progress(label + ": unpacking");
-  const UnpackedImage unpacked(bundle, image, tree, request.limits, "pare-verify");
+  const UnpackedImage unpacked(bundle, tree, "pare-verify");
   progress.done();
   RunRequest run = run_request_for(image, unpacked.rootfs(), program.program, program.argv);
   run.timeout = request.timeout;
@@ -110,9 +110,8 @@ void check_contents(const Bundle& bundle, const VerifyRequest& request, const Pr
       BuildTreeOptions reading;
       reading.limits = request.limits;
       reading.capture = capture_for_content;
-      reading.on_layer = [&](std::size_t i) {
-        progress("reading layer " + std::to_string(i + 1) + "/" +
-                 std::to_string(image.layers.size()));
+      reading.on_layer = [&](std::size_t i, std::uint64_t read, std::uint64_t total) {
+        progress(layer_progress(i, image.layers.size(), read, total));
       };
       tree = build_tree(bundle, image, reading);
       progress.done();

@@ -43,7 +43,7 @@ TEST_CASE("pack: a static program over the distroless base, its platform from th
   const PlannedImage p = plan_pack(binary("static-musl"), options);
   CHECK(p.source == elf_testdata("static-musl"));
   CHECK(p.image.platform().str() == "linux/amd64");
-  CHECK(p.bundle == nullptr);  // every byte is a host file or written by pare
+  CHECK(p.layer_files == nullptr);  // every byte is a host file or written by pare
   const PlanEntry* program = entry_at(p.plan, "/static-musl");
   REQUIRE(program != nullptr);
   CHECK(program->mode == 0755);

@@ -78,7 +78,7 @@ void unpack(const Bundle& bundle, const fs::path& dest, const CaptureRule& captu
   BuildTreeOptions reading;
   reading.capture = capture;
   const ImageTree tree = build_tree(bundle, image, reading);
-  unpack_rootfs(bundle, image, tree, dest, {});
+  unpack_rootfs(bundle, tree, dest);
 }
 
 void unpack_file(const std::string& file, const fs::path& dest) {
@@ -162,7 +162,7 @@ TEST_CASE(
     std::vector<int> before;
     for (const auto& l : image.layers) before.push_back(bundle.opens(l.path));
     TempDir dest;
-    unpack_rootfs(bundle, image, tree, dest.path(), {});
+    unpack_rootfs(bundle, tree, dest.path());
     for (std::size_t i = 0; i < image.layers.size(); ++i) {
       CAPTURE(i);
       CHECK(bundle.opens(image.layers[i].path) == before[i] + 1);
@@ -177,7 +177,7 @@ TEST_CASE(
     std::vector<int> before;
     for (const auto& l : image.layers) before.push_back(bundle.opens(l.path));
     TempDir dest;
-    unpack_rootfs(bundle, image, tree, dest.path(), {});
+    unpack_rootfs(bundle, tree, dest.path());
     for (std::size_t i = 0; i < image.layers.size(); ++i) {
       CHECK(bundle.opens(image.layers[i].path) == before[i]);
     }
@@ -196,7 +196,7 @@ TEST_CASE(
     const ImageTree tree = build_tree(bundle, image, {});
     const int base_opens = bundle.opens(image.layers[0].path);
     TempDir dest;
-    unpack_rootfs(bundle, image, tree, dest.path(), {});
+    unpack_rootfs(bundle, tree, dest.path());
     CHECK(bundle.opens(image.layers[0].path) == base_opens);
     CHECK(read_text(dest.path() / "a") == "new\n");
   }

@@ -41,7 +41,7 @@ struct Findings {
   std::vector<Finding> categories;          ///< only those present
   std::vector<SizedPath> largest_files;
   std::vector<SizedPath> largest_folders;  ///< by the bytes of the files below them
-  std::vector<Duplicate> duplicates;       ///< needs a tree built with hash_files; largest first
+  std::vector<Duplicate> duplicates;  ///< needs a tree built with find_duplicates; largest first
 };
 
 /// Looks through the merged tree. `top` is how many largest files and folders to list.

@@ -34,6 +34,9 @@ class TarReader {
   /// Offset in the stream of the current member's first data byte: exact for an uncompressed
   /// stream, which is what lets an outer tar be indexed once and read by ranges.
   std::uint64_t data_offset() const { return data_offset_; }
+  /// Whether the current member is a sparse file, whose data in the stream is not its bytes
+  /// in one piece (data_offset() then says where the packed pieces start).
+  bool sparse() const { return sparse_; }
   /// Bytes of the stream consumed so far.
   std::uint64_t position() const;
 
@@ -50,6 +53,7 @@ class TarReader {
   std::exception_ptr pending_;
   std::uint64_t data_offset_ = 0;
   bool saw_header_ = false;
+  bool sparse_ = false;
 };
 
 /// Reads the current entry's data in full (up to `limit` bytes; more is an error).

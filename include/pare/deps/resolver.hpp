@@ -12,8 +12,9 @@
 
 namespace pare {
 
-/// What the resolver reads, to capture while layers stream: every ELF object whole, the
-/// loader's and NSS's configuration files whole, and the head of every other file (for "#!").
+/// What the resolver reads, to capture while layers stream: the loader's and NSS's
+/// configuration files whole, the head of every ELF object (the objects a closure needs are read
+/// again from their layers) and of every "#!" script.
 Capture capture_for_deps(std::string_view path, std::span<const std::byte> head);
 
 /// Finds the program `config` starts (Entrypoint + Cmd; argv[0] against WorkingDir or the
@@ -40,7 +41,8 @@ Closure resolve_object_closure(const ImageTree& tree, const Config& config, cons
                                const std::string& image_name);
 
 /// The parsed ELF object at image path `path` (symlinks followed inside the image), when the
-/// tree captured its bytes (capture_for_deps captures every ELF) and they parse.
+/// tree captured its head (capture_for_deps captures every ELF's) and its bytes, read whole
+/// from its layer, parse.
 std::optional<ElfInfo> read_elf(const ImageTree& tree, const std::string& path);
 
 /// Throws Error (exit 3) with the closure's error, if it has one.

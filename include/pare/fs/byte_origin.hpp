@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 #include <variant>
 
 #include "pare/fs/content_store.hpp"
@@ -10,14 +11,18 @@
 namespace pare {
 
 /// The bytes are in a source layer: the regular-file entry at `path` (normalized, as the tar
-/// names it, which may differ from where the tree placed it: "lib/x" under a symlinked lib).
-/// A hardlink's bytes are its target's entry.
+/// names it, which may differ from where the tree placed it: "lib/x" under a symlinked lib),
+/// whose data starts `offset` bytes into the layer's tar stream. A hardlink's bytes are its
+/// target's entry. `crc64` is what the bytes summed to when the layer was indexed, so reading
+/// them again by offset can tell they are still the same.
 struct LayerBytes {
   int layer = -1;
   std::string path;
+  std::uint64_t offset = 0;
+  std::uint64_t crc64 = 0;
   bool operator==(const LayerBytes&) const = default;
   bool operator<(const LayerBytes& other) const {
-    return layer != other.layer ? layer < other.layer : path < other.path;
+    return std::tie(layer, offset, path) < std::tie(other.layer, other.offset, other.path);
   }
 };
 

@@ -11,6 +11,7 @@
 #include "pare/fs/content_store.hpp"
 #include "pare/fs/rootfs.hpp"
 #include "pare/image/image.hpp"
+#include "pare/image/layer_files.hpp"
 #include "pare/image/layer_reader.hpp"
 
 namespace pare {
@@ -37,29 +38,49 @@ struct ImageTree {
   std::vector<LayerResult> layers;
   /// Reads the nodes whose bytes are host files (HostBytes); set by whoever adds them.
   std::shared_ptr<const HostFiles> host_files;
+  /// Reads the nodes whose bytes are in a source layer (LayerBytes) again; set by build_tree.
+  std::shared_ptr<const LayerFiles> layer_files;
 
-  /// What there is to read of a node without a layer pass: what was captured of it (whole, or
-  /// its head), bytes pare wrote itself, or a host file's (read now through host_files).
-  /// nullopt for a file whose bytes are only in its layer, and for what is not a file. Throws
-  /// Error (exit 4) when a host file cannot be read.
+  /// A regular file's whole bytes: what was captured of it whole, bytes pare wrote itself, a
+  /// host file's (read now through host_files), or its layer's, read again by offset through
+  /// layer_files (a layer pass: for the files a plan must parse, not for every file). nullopt
+  /// for what is not a file and when there is nothing to read it from. Throws Error: exit 3
+  /// when a layer's bytes are no longer what the first read summed (crc64), exit 4 when a host
+  /// file or the bundle cannot be read.
   std::optional<std::vector<std::byte>> read(const Node& node) const;
+  /// Its first bytes (at most kCaptureHeadBytes) without a layer pass: what was captured of it,
+  /// or the start of stored or host bytes; nullopt when only its layer holds them.
+  std::optional<std::vector<std::byte>> head(const Node& node) const;
+
+ private:
+  /// The last few files read from their layers: the program and its libraries are parsed by
+  /// the resolver, the planner and the blind spots in turn, and a layer read is an inflate.
+  struct Recent {
+    LayerBytes at;
+    std::vector<std::byte> bytes;
+  };
+  mutable std::vector<Recent> recent_;
 };
 
 /// What build_tree keeps and reports while the layers stream.
 struct BuildTreeOptions {
   LayerLimits limits;
   CaptureRule capture;  ///< what to keep of each regular file; empty: nothing
-  /// Told when each layer starts, for progress.
-  std::function<void(std::size_t index)> on_layer;
+  /// Told, for progress, when each layer starts (read 0) and as its stored bytes are read.
+  std::function<void(std::size_t index, std::uint64_t read, std::uint64_t total)> on_layer;
   /// Gets each layer's entries, in tar order, before they are merged (per-layer statistics).
   std::function<void(std::size_t index, const std::vector<TarEntry>& entries)> on_entries;
-  /// Hashes every regular file's bytes into Node::sha256 (to find identical files).
-  bool hash_files = false;
+  /// Finds identical files: those of equal size and crc64 are hashed (read again by offset)
+  /// into Node::sha256.
+  bool find_duplicates = false;
 };
 
 /// Reads every layer of `image` once, in order, verifying each (see read_layer), and merges
-/// them, capturing and reporting as `options` asks. Throws the errors of read_layer and
-/// Rootfs::apply_layer.
+/// them, capturing and reporting as `options` asks. Every regular file gets a LayerBytes origin
+/// with its offset and crc64, and the gzip layers' checkpoints are kept in the tree's
+/// layer_files, so a file can be read again without a second pass over its layer. A sparse
+/// file (whose tar data is not its bytes in one piece) is captured whole instead. Throws the
+/// errors of read_layer and Rootfs::apply_layer.
 ImageTree build_tree(const Bundle& bundle, const Image& image,
                      const BuildTreeOptions& options = {});
 

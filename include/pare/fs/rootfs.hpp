@@ -96,6 +96,10 @@ class Rootfs {
   /// leading '/'.
   void walk(const std::function<void(const std::string& path, const Node& node)>& visit) const;
 
+  /// walk() with the nodes writable: for what is learnt of files after the tree is built
+  /// (their digests); names and types must not change.
+  void update(const std::function<void(const std::string& path, Node& node)>& visit);
+
   const Node& root() const { return *root_; }
 
  private:

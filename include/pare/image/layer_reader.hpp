@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pare/archive/compression.hpp"
+#include "pare/archive/gzip_index.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
@@ -36,6 +37,14 @@ struct LayerScan {
   std::string fault;        ///< what went wrong, without the stream's name
 };
 
+/// What a layer's reader may ask of the pipeline besides the members.
+struct LayerStreamHooks {
+  GzipIndex* checkpoints = nullptr;  ///< a gzip layer records its inflate checkpoints here
+  /// Called on the caller's thread, between members, with the stored bytes read so far: about
+  /// every 4 MiB, and once at the end.
+  std::function<void(std::uint64_t stored)> on_progress;
+};
+
 /// The one layer pipeline: hashes the stored bytes (digest), inflates them (gzip, zstd or
 /// none, detected from the bytes), counts them against the limits, hashes the plain stream
 /// (diff_id) and parses its tar, calling `visit` for every member. After the tar's end the rest
@@ -43,12 +52,13 @@ struct LayerScan {
 /// fault throws Error (exit 3, naming `stored`); with `collect` true a fault of the bytes is
 /// kept in the result instead, and only I/O errors (exit 4) throw.
 LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const LayerVisitor& visit,
-                       bool collect);
+                       bool collect, const LayerStreamHooks& hooks = {});
 
 /// Streams layer `index` of `image` once (stream_layer, stopping at the first fault) and checks
 /// the digest and diff_id the image states. Throws Error (exit 3) naming the layer on a
 /// digest, size or diff_id mismatch, a corrupt or truncated stream, or a limit passed.
 LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t index,
-                      const LayerLimits& limits, const LayerVisitor& visit);
+                      const LayerLimits& limits, const LayerVisitor& visit,
+                      const LayerStreamHooks& hooks = {});
 
 }  // namespace pare

@@ -38,8 +38,7 @@ struct ProbeSettings {
 /// An image unpacked into a temporary folder of its own (unpack_rootfs), removed with it.
 class UnpackedImage {
  public:
-  UnpackedImage(const Bundle& bundle, const Image& image, const ImageTree& tree,
-                const LayerLimits& limits, const std::string& prefix);
+  UnpackedImage(const Bundle& bundle, const ImageTree& tree, const std::string& prefix);
   const std::filesystem::path& rootfs() const { return rootfs_; }
 
  private:

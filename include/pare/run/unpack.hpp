@@ -23,22 +23,22 @@ namespace pare {
 /// Folders, regular files, symlinks (targets as written, never followed), hardlinks (linked to
 /// the path carrying the bytes) and fifos are made; character and block devices are skipped,
 /// as the runtime provides /dev. File bytes come from what build_tree captured whole, else from
-/// the layer each final file came from: every layer holding such a file is read once, the
-/// others not at all. Modes (setuid, setgid and sticky bits included), owners, mtimes and the
-/// `security.capability` xattr (file capabilities) are kept; folders get theirs last. Owners
-/// are restored only when running as root (tar's rule); `dest` itself takes the attributes of
-/// the image root (0755 root:root unless a layer says otherwise).
+/// the layer each final file came from, read again by offset (ImageTree::layer_files) in each
+/// layer's order; a layer holding no such file is not read at all. Modes (setuid, setgid and sticky
+/// bits included), owners, mtimes and the `security.capability` xattr (file capabilities) are kept;
+/// folders get theirs last. Owners are restored only when running as root (tar's rule); `dest`
+/// itself takes the attributes of the image root (0755 root:root unless a layer says otherwise).
 ///
 /// Confinement: every host operation is an *at() call relative to a descriptor of `dest`, one
 /// path component at a time with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW, so a symlink of the image is
 /// never followed on the host and nothing is written outside `dest`.
 ///
-/// Throws Error: exit 3 for bad image data (a layer that no longer holds a file's bytes, an
-/// empty symlink target, `dest` not empty) and the errors of read_layer; exit 4 for I/O
+/// Throws Error: exit 3 for bad image data (a layer whose bytes are no longer what the first
+/// read summed, an empty symlink target, `dest` not empty) and the errors of LayerFiles (names
+/// `bundle` in messages); exit 4 for I/O
 /// errors, as `<what>: <host path>: <strerror>`. On failure `dest` holds a partial tree the
 /// caller removes.
-void unpack_rootfs(const Bundle& bundle, const Image& image, const ImageTree& tree,
-                   const std::filesystem::path& dest, const LayerLimits& limits);
+void unpack_rootfs(const Bundle& bundle, const ImageTree& tree, const std::filesystem::path& dest);
 
 /// Reads the regular file at image path `path` of an unpacked rootfs, resolving symlinks as a
 /// chroot into `rootfs` would (openat2 RESOLVE_IN_ROOT: an absolute target or ".." never

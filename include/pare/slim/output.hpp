@@ -27,8 +27,9 @@ struct PlannedImage {
   std::string source;  ///< what it was made from, for messages: the input, or pack's binary
   Image image;         ///< the image (pack: the config) the plan started from
   Plan plan;
-  const Bundle* bundle = nullptr;  ///< the layers LayerBytes name (slim); must outlive this
-  LayerLimits limits;
+  /// The source layers LayerBytes name, read again by offset (slim); their bundle must outlive
+  /// this.
+  std::shared_ptr<const LayerFiles> layer_files;
   ContentStore content;                         ///< the plan's StoredBytes
   std::shared_ptr<const HostFiles> host_files;  ///< the plan's HostBytes (pack)
   std::vector<ProbeRun> probes;                 ///< the source's traced runs (slim --trace)

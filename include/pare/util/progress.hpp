@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace pare {
@@ -21,5 +23,10 @@ class Progress {
  private:
   std::function<void(std::string_view)> sink_;
 };
+
+/// "reading layer 2/6: 120.0 MB of 322.5 MB": how the commands that read layers say where they
+/// are.
+std::string layer_progress(std::size_t index, std::size_t layers, std::uint64_t read,
+                           std::uint64_t total);
 
 }  // namespace pare

@@ -35,9 +35,9 @@ class ReadAheadSource : public ByteSource {
   std::size_t read(std::span<std::byte> buf) override;
   std::string name() const override { return name_; }
 
-  /// Waits for the worker to end (after the stream's end, an error or stop()); afterwards
-  /// `inner` is the caller's again.
-  void join();
+  /// Stops the worker (it finishes the read it is in) and waits for it; afterwards `inner` is
+  /// the caller's again, positioned after what the worker read.
+  void stop();
 
  private:
   struct Buffer {
@@ -45,6 +45,7 @@ class ReadAheadSource : public ByteSource {
     std::size_t size = 0;
   };
   void produce();
+  void join();
 
   ByteSource& inner_;
   std::string name_;
