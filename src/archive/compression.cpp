@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <utility>
@@ -128,7 +129,17 @@ class Decompressor : public ByteSource {
   bool done_ = false;
 };
 
+std::atomic<GzipEngine> engine{GzipEngine::kIsal};
+
 }  // namespace
+
+void set_gzip_engine(GzipEngine e) {
+  engine.store(e);
+}
+
+GzipEngine gzip_engine() {
+  return engine.load();
+}
 
 std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected,
                                               GzipIndex* index) {
@@ -142,7 +153,7 @@ std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compressio
   head.resize(got);
   const Compression kind = detect_compression(head);
   if (detected != nullptr) *detected = kind;
-  if (kind == Compression::kGzip) {
+  if (kind == Compression::kGzip && gzip_engine() == GzipEngine::kIsal) {
     // ISA-L inflates gzip several times faster than zlib; zlib (libarchive) stays for a header
     // ISA-L refuses.
     return open_gzip_inflater(

@@ -20,6 +20,13 @@ std::optional<Compression> parse_compression(std::string_view name);
 /// The compression the first bytes show: gzip (1f 8b), zstd (28 b5 2f fd), else none.
 Compression detect_compression(std::span<const std::byte> head);
 
+/// Which inflater open_decompressed gives gzip streams: ISA-L (the default, several times
+/// faster), or zlib through libarchive, the reference the tests hold ISA-L to (and a way out, for
+/// a stream ISA-L would misread). Process-wide.
+enum class GzipEngine { kIsal, kZlib };
+void set_gzip_engine(GzipEngine engine);
+GzipEngine gzip_engine();
+
 /// Wraps `compressed` (which must outlive the result) in a stream of its plain bytes, the
 /// compression detected from the bytes themselves, never from a name or media type.
 /// `detected` receives what was found. With an `index` (which must outlive the result), a gzip
