@@ -9,10 +9,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 /// True when the tests run in CI (CI=true), where a missing tool or privilege is a failure, not
 /// a skip.
@@ -69,4 +71,12 @@ inline std::string read_text(const std::filesystem::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+/// A whole file as bytes; empty when it cannot be read.
+inline std::vector<std::byte> file_bytes(const std::filesystem::path& path) {
+  const std::string text = read_text(path);
+  std::vector<std::byte> bytes(text.size());
+  std::memcpy(bytes.data(), text.data(), text.size());
+  return bytes;
 }

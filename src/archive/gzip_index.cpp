@@ -1,9 +1,6 @@
 #include "pare/archive/gzip_index.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <utility>
 
 #include "gzip_inflater.hpp"
@@ -15,20 +12,6 @@ namespace pare {
 namespace {
 
 constexpr std::size_t kSkipChunk = std::size_t{256} << 10U;
-
-/// The stored bytes under the name the caller gave, so every error names the layer, not
-/// whatever opened its bytes.
-class NamedSource : public ByteSource {
- public:
-  NamedSource(std::unique_ptr<ByteSource> inner, std::string name)
-      : inner_(std::move(inner)), name_(std::move(name)) {}
-  std::size_t read(std::span<std::byte> buf) override { return inner_->read(buf); }
-  std::string name() const override { return name_; }
-
- private:
-  std::unique_ptr<ByteSource> inner_;
-  std::string name_;
-};
 
 /// Plain bytes inflated from a checkpoint, the ones before the wanted offset discarded; every
 /// byte inflated is counted into the index's stats.
@@ -109,17 +92,7 @@ void GzipIndex::add(std::uint64_t plain_offset, std::uint64_t stored_offset,
 }
 
 std::vector<std::byte> GzipIndex::read_state(const Point& point) const {
-  std::vector<std::byte> state(static_cast<std::size_t>(point.state_size));
-  std::size_t got = 0;
-  while (got < state.size()) {
-    const ssize_t n = ::pread(states_->fd(), state.data() + got, state.size() - got,
-                              static_cast<off_t>(point.state_at + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error::system(states_->path().string(), errno_message("cannot read"));
-    if (n == 0) throw Error::system(states_->path().string(), "a gzip checkpoint is missing");
-    got += static_cast<std::size_t>(n);
-  }
-  return state;
+  return states_->read_at(point.state_at, point.state_size);
 }
 
 std::unique_ptr<ByteSource> GzipIndex::open_at(std::uint64_t plain_offset,

@@ -54,16 +54,8 @@ void hash_duplicates(ImageTree& tree) {
   }
   for (auto& [at, nodes] : wanted) {
     Sha256 sha;
-    Crc64 crc;
-    tree.layer_files->copy(static_cast<std::size_t>(at.layer), at.offset, nodes.front()->size,
-                           [&](std::span<const std::byte> bytes) {
-                             sha.update(bytes);
-                             crc.update(bytes);
-                           });
-    if (crc.value() != at.crc64) {
-      throw Error::bad_input(tree.layer_files->name(static_cast<std::size_t>(at.layer)),
-                             at.path + " changed since the layer was first read");
-    }
+    copy_layer_bytes(*tree.layer_files, at, nodes.front()->size,
+                     [&](std::span<const std::byte> bytes) { sha.update(bytes); });
     const std::string hex = sha.finish().hex();
     for (Node* node : nodes) node->sha256 = hex;
   }
@@ -79,12 +71,11 @@ std::optional<std::vector<std::byte>> ImageTree::read(const Node& node) const {
     for (const Recent& r : recent_) {
       if (r.at == *at) return r.bytes;
     }
-    const auto layer = static_cast<std::size_t>(at->layer);
-    auto bytes = layer_files->read(layer, at->offset, node.size);
-    if (crc64_of(bytes) != at->crc64) {
-      throw Error::bad_input(layer_files->name(layer),
-                             at->path + " changed since the layer was first read");
-    }
+    std::vector<std::byte> bytes;
+    bytes.reserve(node.size);
+    copy_layer_bytes(*layer_files, *at, node.size, [&](std::span<const std::byte> piece) {
+      bytes.insert(bytes.end(), piece.begin(), piece.end());
+    });
     if (bytes.size() <= kRecentBytes) {
       if (recent_.size() == kRecentFiles) recent_.erase(recent_.begin());
       recent_.push_back({*at, bytes});
@@ -110,6 +101,19 @@ std::optional<std::vector<std::byte>> ImageTree::head(const Node& node) const {
   auto bytes = read(node);
   if (!bytes) return std::nullopt;
   return first_bytes(std::move(*bytes));
+}
+
+void copy_layer_bytes(const LayerFiles& files, const LayerBytes& at, std::uint64_t size,
+                      const std::function<void(std::span<const std::byte>)>& sink) {
+  const auto layer = static_cast<std::size_t>(at.layer);
+  Crc64 crc;
+  files.copy(layer, at.offset, size, [&](std::span<const std::byte> bytes) {
+    crc.update(bytes);
+    sink(bytes);
+  });
+  if (crc.value() != at.crc64) {
+    throw Error::bad_input(files.name(layer), at.path + " changed since the layer was first read");
+  }
 }
 
 ImageTree build_tree(const Bundle& bundle, const Image& image, const BuildTreeOptions& options) {

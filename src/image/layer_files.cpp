@@ -15,8 +15,8 @@ constexpr std::uint64_t kSkipAhead = std::uint64_t{4} << 20U;
 /// Counts the plain bytes it passes, so `seek` knows where the open stream is.
 class Counted : public ByteSource {
  public:
-  Counted(std::unique_ptr<ByteSource> stored, std::unique_ptr<ByteSource> plain, std::uint64_t at)
-      : stored_(std::move(stored)), plain_(std::move(plain)), at_(at) {}
+  Counted(std::unique_ptr<ByteSource> plain, std::uint64_t at)
+      : plain_(std::move(plain)), at_(at) {}
   std::size_t read(std::span<std::byte> buf) override {
     const std::size_t n = plain_->read(buf);
     at_ += n;
@@ -26,7 +26,6 @@ class Counted : public ByteSource {
   std::uint64_t at() const { return at_; }
 
  private:
-  std::unique_ptr<ByteSource> stored_;  ///< what plain_ reads, when it is a separate stream
   std::unique_ptr<ByteSource> plain_;
   std::uint64_t at_;
 };
@@ -82,28 +81,17 @@ ByteSource& LayerFiles::seek(Layer& l, std::uint64_t offset) const {
   }
   l.open.reset();
   ++l.stats.opens;
+  std::unique_ptr<ByteSource> plain;
   if (l.compression == Compression::kNone) {
-    l.open = std::make_unique<Counted>(nullptr, bundle_.open_at(l.path, offset), offset);
-    return *l.open;
+    plain = bundle_.open_at(l.path, offset);
+  } else {
+    // A gzip layer ISA-L inflated resumes at its checkpoint; any other (zstd, a header ISA-L
+    // refused) has none, and open_at inflates it from the start.
+    ++(l.checkpoints.usable() ? l.stats.resumes : l.stats.from_start);
+    plain = l.checkpoints.open_at(
+        offset, [&](std::uint64_t at) { return bundle_.open_at(l.path, at); }, l.name);
   }
-  if (l.compression == Compression::kGzip && l.checkpoints.usable()) {
-    const OpenStoredAt open_stored = [&](std::uint64_t at) { return bundle_.open_at(l.path, at); };
-    auto plain = l.checkpoints.open_at(offset, open_stored, l.name);
-    ++l.stats.resumes;
-    l.open = std::make_unique<Counted>(nullptr, std::move(plain), offset);
-    return *l.open;
-  }
-  // zstd, or a gzip stream ISA-L did not inflate: from the start.
-  ++l.stats.from_start;
-  auto stored = bundle_.open(l.path);
-  Compression found = Compression::kNone;
-  auto plain = open_decompressed(*stored, &found);
-  l.open = std::make_unique<Counted>(std::move(stored), std::move(plain), 0);
-  skip(*l.open, offset);
-  if (l.open->at() != offset) {
-    throw Error::bad_input(l.name, "ends before offset " + std::to_string(offset) +
-                                       ", where the first read found a file");
-  }
+  l.open = std::make_unique<Counted>(std::move(plain), offset);
   return *l.open;
 }
 
@@ -128,16 +116,6 @@ void LayerFiles::copy(std::size_t layer, std::uint64_t offset, std::uint64_t siz
     l.open.reset();  // a stream that failed is not read again
     throw;
   }
-}
-
-std::vector<std::byte> LayerFiles::read(std::size_t layer, std::uint64_t offset,
-                                        std::uint64_t size) const {
-  std::vector<std::byte> out;
-  out.reserve(size);
-  copy(layer, offset, size, [&](std::span<const std::byte> bytes) {
-    out.insert(out.end(), bytes.begin(), bytes.end());
-  });
-  return out;
 }
 
 }  // namespace pare

@@ -10,19 +10,6 @@ namespace pare {
 
 namespace {
 
-/// Renames a stream in messages: "img.tar: layer 2 (sha256:ab..)".
-class NamedSource : public ByteSource {
- public:
-  NamedSource(std::unique_ptr<ByteSource> inner, std::string name)
-      : inner_(std::move(inner)), name_(std::move(name)) {}
-  std::size_t read(std::span<std::byte> buf) override { return inner_->read(buf); }
-  std::string name() const override { return name_; }
-
- private:
-  std::unique_ptr<ByteSource> inner_;
-  std::string name_;
-};
-
 /// Remembers whether a read below it failed, so a fault of the stream (corrupt compression,
 /// the limit) is told apart from one of the tar parser above it.
 class WatchedSource : public ByteSource {
@@ -99,10 +86,10 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
   std::optional<HashingSource> plain_hash;
   std::optional<WatchedSource> watched;
   // An uncompressed layer's diff_id is its digest: hashed once, by the stored hash.
-  bool compressed = true;
+  bool diff_id_is_digest = false;
   try {
     plain = open_decompressed(stored_ahead, &stats.compression, hooks.checkpoints);
-    compressed = stats.compression != Compression::kNone;
+    const bool compressed = stats.compression != Compression::kNone;
     ByteSource* inflated = plain.get();
     if (compressed) inflated = &ahead.emplace(*plain);
     limited.emplace(*inflated, limits.max_uncompressed_bytes, "the uncompressed layer");
@@ -133,14 +120,17 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
     // Past the entry limit, the rest may be a bomb: no diff_id rather than inflating it.
     if (scan.fault_check != "layer-limit") {
       drain(*watched);
-      if (compressed) scan.diff_id = plain_hash->finish();
+      if (compressed) {
+        scan.diff_id = plain_hash->finish();
+      } else {
+        diff_id_is_digest = true;
+      }
     }
     stats.uncompressed_size = limited->count();
   } catch (const Error& e) {
     if (!collect || e.code() == ExitCode::kSystem) throw;
     const bool over_limit = limited && limited->count() > limits.max_uncompressed_bytes;
     scan.diff_id.reset();
-    compressed = true;  // no diff_id from the digest either
     scan.fault_check = over_limit ? "layer-limit" : "diff-id";
     scan.fault =
         over_limit
@@ -152,7 +142,7 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
   stats.digest = stored_hash.finish();
   stats.compressed_size = stored_hash.count();
   if (hooks.on_progress) hooks.on_progress(stats.compressed_size);
-  if (!compressed && scan.fault_check != "layer-limit") scan.diff_id = stats.digest;
+  if (diff_id_is_digest) scan.diff_id = stats.digest;
   return scan;
 }
 

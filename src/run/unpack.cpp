@@ -16,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "pare/digest/crc64.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 #include "pare/util/path.hpp"
@@ -249,16 +248,8 @@ void unpack_rootfs(const Bundle& bundle, const ImageTree& tree, const fs::path& 
       write_all(fd.get(), *bytes, host);
       continue;
     }
-    const auto layer = static_cast<std::size_t>(at->layer);
-    Crc64 crc;
-    tree.layer_files->copy(layer, at->offset, node.size, [&](std::span<const std::byte> bytes) {
-      write_all(fd.get(), bytes, host);
-      crc.update(bytes);
-    });
-    if (crc.value() != at->crc64) {
-      throw Error::bad_input(tree.layer_files->name(layer),
-                             at->path + " changed since the layer was first read");
-    }
+    copy_layer_bytes(*tree.layer_files, *at, node.size,
+                     [&](std::span<const std::byte> bytes) { write_all(fd.get(), bytes, host); });
   }
 
   // Pass 3: hardlinks, then the attributes of everything but folders.

@@ -4,7 +4,6 @@
 #include <map>
 #include <optional>
 
-#include "pare/digest/crc64.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
 
@@ -42,17 +41,9 @@ std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& so
   }
   ContentStore copied;
   for (auto& [at, file] : wanted) {
-    const auto layer = static_cast<std::size_t>(at.layer);
     const std::uint64_t begin = copied.begin();
-    Crc64 crc;
-    sources.layers->copy(layer, at.offset, file.size, [&](std::span<const std::byte> bytes) {
-      copied.append(bytes);
-      crc.update(bytes);
-    });
-    if (crc.value() != at.crc64) {
-      throw Error::bad_input(sources.layers->name(layer),
-                             at.path + " changed since the layer was first read");
-    }
+    copy_layer_bytes(*sources.layers, at, file.size,
+                     [&](std::span<const std::byte> bytes) { copied.append(bytes); });
     file.ref = copied.finish(begin);
   }
 

@@ -125,6 +125,20 @@ void TempFile::append(std::span<const std::byte> bytes) {
   write_all(fd_.get(), bytes, path_.string());
 }
 
+std::vector<std::byte> TempFile::read_at(std::uint64_t offset, std::uint64_t size) const {
+  std::vector<std::byte> out(size);
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n =
+        ::pread(fd_.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error::system(path_.string(), errno_message("read failed"));
+    if (n == 0) throw Error::system(path_.string(), "ends before what was written to it");
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
 std::uint64_t TempFile::append(ByteSource& source) {
   std::vector<std::byte> buf(1 << 20);
   std::uint64_t total = 0;

@@ -24,13 +24,6 @@ namespace {
 
 constexpr std::uint64_t kSpacing = std::uint64_t{64} << 10U;
 
-std::vector<std::byte> file_bytes(const std::filesystem::path& path) {
-  const std::string text = read_text(path);
-  std::vector<std::byte> bytes(text.size());
-  std::memcpy(bytes.data(), text.data(), text.size());
-  return bytes;
-}
-
 std::string read_rest(ByteSource& source, std::size_t chunk, std::size_t limit = SIZE_MAX) {
   std::string out;
   std::vector<std::byte> buf(chunk);

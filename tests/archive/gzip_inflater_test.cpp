@@ -17,13 +17,6 @@ using namespace pare;
 
 namespace {
 
-std::vector<std::byte> file_bytes(const std::filesystem::path& path) {
-  const std::string text = read_text(path);
-  std::vector<std::byte> bytes(text.size());
-  std::memcpy(bytes.data(), text.data(), text.size());
-  return bytes;
-}
-
 /// Inflates `compressed`, reading in `chunk`-byte steps, as a layer reader does.
 std::string inflate(std::vector<std::byte> compressed, std::size_t chunk = 65536) {
   MemorySource source(std::move(compressed), "layer.tar.gz");

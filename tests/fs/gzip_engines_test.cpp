@@ -33,10 +33,6 @@ struct EngineGuard {
   ~EngineGuard() { set_gzip_engine(GzipEngine::kIsal); }
 };
 
-std::vector<std::byte> file_bytes(const std::filesystem::path& path) {
-  return bytes_of(read_text(path));
-}
-
 /// An OCI layout of one image whose one layer is `layer` (the tar `plain` compressed).
 MemoryBundle image_of(const std::vector<std::byte>& layer, const std::vector<std::byte>& plain) {
   MemoryBundle b;
@@ -83,6 +79,14 @@ std::string tree_with(GzipEngine engine, const Bundle& bundle) {
   }
 }
 
+/// Whether the layer `engine` inflated has checkpoints: only ISA-L records them, which tells
+/// the engine asked for is the one that ran.
+bool checkpointed_with(GzipEngine engine, const Bundle& bundle) {
+  set_gzip_engine(engine);
+  const Image image = load_image(bundle, {});
+  return build_tree(bundle, image).layer_files->checkpoints(0).usable();
+}
+
 }  // namespace
 
 TEST_CASE("gzip engines: ISA-L and zlib give the same tree and diff_id, multi-member included") {
@@ -107,6 +111,8 @@ TEST_CASE("gzip engines: ISA-L and zlib give the same tree and diff_id, multi-me
     const std::string zlib = tree_with(GzipEngine::kZlib, bundle);
     CHECK(isal.find("/etc/numbers 0 420 ") != std::string::npos);  // built, not an error
     CHECK(isal == zlib);
+    CHECK(checkpointed_with(GzipEngine::kIsal, bundle));
+    CHECK_FALSE(checkpointed_with(GzipEngine::kZlib, bundle));
   }
 
   SUBCASE("a corrupt or truncated stream fails the same way through both: exit 3, the layer") {

@@ -62,6 +62,12 @@ struct ImageTree {
   mutable std::vector<Recent> recent_;
 };
 
+/// Streams the `size` bytes `at` names to `sink` through `files`, then checks they are the
+/// bytes the indexing pass summed (crc64). Throws Error: exit 3 naming the layer and the path when
+/// they are not, and the errors of LayerFiles::copy.
+void copy_layer_bytes(const LayerFiles& files, const LayerBytes& at, std::uint64_t size,
+                      const std::function<void(std::span<const std::byte>)>& sink);
+
 /// What build_tree keeps and reports while the layers stream.
 struct BuildTreeOptions {
   LayerLimits limits;

@@ -40,8 +40,6 @@ class LayerFiles {
   /// bundle's I/O errors (exit 4).
   void copy(std::size_t layer, std::uint64_t offset, std::uint64_t size,
             const std::function<void(std::span<const std::byte>)>& sink) const;
-  /// The same bytes in memory.
-  std::vector<std::byte> read(std::size_t layer, std::uint64_t offset, std::uint64_t size) const;
 
   /// What reading again cost, for the tests that say a layer is read once or resumed.
   struct Stats {
@@ -50,7 +48,6 @@ class LayerFiles {
     std::uint64_t resumes = 0;     ///< of them, a gzip layer inflated from a checkpoint
   };
   Stats stats(std::size_t layer) const;
-  std::size_t layers() const { return layers_.size(); }
   /// "img.tar: layer 2 (sha256:..)": how messages name a layer.
   const std::string& name(std::size_t layer) const;
 

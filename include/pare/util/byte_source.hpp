@@ -34,6 +34,20 @@ class MemorySource : public ByteSource {
   std::string name_;
 };
 
+/// Another stream under a name of its own, so every error of what reads it names that
+/// ("img.tar: layer 2 (sha256:ab..)"), not whatever opened the bytes.
+class NamedSource : public ByteSource {
+ public:
+  NamedSource(std::unique_ptr<ByteSource> inner, std::string name)
+      : inner_(std::move(inner)), name_(std::move(name)) {}
+  std::size_t read(std::span<std::byte> buf) override { return inner_->read(buf); }
+  std::string name() const override { return name_; }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::string name_;
+};
+
 /// Fails with "<name>: more than N bytes" once more than `limit` bytes were read from `inner`:
 /// the guard against decompression bombs.
 class LimitedSource : public ByteSource {

@@ -85,6 +85,9 @@ class TempFile {
   std::uint64_t append(ByteSource& source);
   /// Appends bytes; throws Error on a write failure.
   void append(std::span<const std::byte> bytes);
+  /// `size` bytes written earlier, from `offset`; throws Error (exit 4) on a read failure or
+  /// when the file holds fewer.
+  std::vector<std::byte> read_at(std::uint64_t offset, std::uint64_t size) const;
 
  private:
   TempFile(std::filesystem::path path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
