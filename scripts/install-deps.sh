@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   # build
-  cmake g++ make pkg-config libarchive-dev libcli11-dev nlohmann-json3-dev libssl-dev doctest-dev libisal-dev
+  cmake g++ make pkg-config libarchive-dev libcli11-dev nlohmann-json3-dev libssl-dev doctest-dev libisal-dev libzstd-dev
   # formatting and linting
   clang-format clang-tidy
   # fixtures and independent validators

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,10 +74,8 @@ class TreeBuilder {
       const auto head = bytes.first(std::min(bytes.size(), pare::kCaptureHeadBytes));
       const pare::Capture what = rule_(c.entry.path, head);
       if (what != pare::Capture::kNone) {
-        const auto begin = tree_.content.begin();
         // Whole, whatever the rule says: a tree made here has no layers to read the rest from.
-        tree_.content.append(bytes);
-        c.captured = tree_.content.finish(begin);
+        c.captured = tree_.content.add(bytes);
       }
     }
     entries_.push_back(std::move(c));
@@ -114,21 +113,27 @@ class CountingBundle : public pare::Bundle {
     return inner_->size(path);
   }
   std::unique_ptr<pare::ByteSource> open(const std::string& path) const override {
-    ++opens_[path];
+    count(path);
     return inner_->open(path);
   }
   std::unique_ptr<pare::ByteSource> open_at(const std::string& path,
                                             std::uint64_t offset) const override {
-    ++opens_[path];
+    count(path);
     return inner_->open_at(path, offset);
   }
   int opens(const std::string& path) const {
+    const std::lock_guard lock(mutex_);
     const auto it = opens_.find(path);
     return it == opens_.end() ? 0 : it->second;
   }
 
  private:
+  void count(const std::string& path) const {  // layers are opened on threads of their own
+    const std::lock_guard lock(mutex_);
+    ++opens_[path];
+  }
   std::unique_ptr<pare::Bundle> inner_;
+  mutable std::mutex mutex_;
   mutable std::map<std::string, int> opens_;
 };
 

@@ -1,6 +1,8 @@
 #include "pare/analyze/efficiency.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -33,11 +35,23 @@ std::string first_descendant_key(const std::string& root) {
 }  // namespace
 
 bool LayerAccounting::DiveLess::operator()(const std::string& a, const std::string& b) const {
+  // Bytewise but for '/', which ranks below every other byte: only the first difference counts.
+  // Paths share long prefixes ("usr/lib/x86_64-linux-gnu/"), so equal words are skipped first.
+  const std::size_t n = std::min(a.size(), b.size());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) break;
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  if (i == n) return a.size() < b.size();
   const auto rank = [](char c) {
     return c == '/' ? 0U : static_cast<unsigned>(static_cast<unsigned char>(c)) + 1U;
   };
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [&rank](char x, char y) { return rank(x) < rank(y); });
+  return rank(a[i]) < rank(b[i]);
 }
 
 void LayerAccounting::add_layer(const std::vector<TarEntry>& entries) {
@@ -56,14 +70,24 @@ void LayerAccounting::add_dive_layer(const std::vector<TarEntry>& entries) {
   };
   std::map<std::string, LayerNode, DiveLess> tree;
   std::uint64_t layer_size = 0;
+  // The folders above the entry before, all added: siblings follow one another in a tar, and
+  // their folders need adding only once.
+  std::string added_parent;
   for (const TarEntry& entry : entries) {
     const std::optional<std::string> path = normalize_path(entry.path);
     if (!path || path->empty()) continue;  // dive skips "."; pare refuses an escaping path
     layer_size += entry.size;
     const std::vector<std::string_view> parts = split_path(*path);
+    std::string parent = parent_path(*path);
     std::string key;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::size_t i = 0;
+    if (!parent.empty() && parent == added_parent) {
+      key = std::move(parent);
+      i = parts.size() - 1;
+    }
+    for (; i < parts.size(); ++i) {
       if (parts[i].starts_with(kOpaquePrefix)) break;
+      if (i + 1 == parts.size()) added_parent = key;
       key = join_path(key, parts[i]);
       if (i + 1 == parts.size()) {
         tree[key] = LayerNode{entry.size, entry.type == EntryType::kDir};
@@ -100,7 +124,9 @@ void LayerAccounting::add_dive_layer(const std::vector<TarEntry>& entries) {
     ++stats.count;
   }
 
-  // Stack this layer for the next ones.
+  // Stack this layer for the next ones. Both maps are in the same order: each key goes in just
+  // after the one before (the hint), not by a search from the root.
+  auto next = stacked_.begin();
   for (const auto& [key, node] : tree) {
     if (base_name(key).starts_with(kWhiteoutPrefix)) {
       const std::string target = whiteout_target(key);
@@ -108,9 +134,9 @@ void LayerAccounting::add_dive_layer(const std::vector<TarEntry>& entries) {
       if (first == stacked_.end()) continue;
       auto last = stacked_.lower_bound(first_descendant_key(target));
       while (last != stacked_.end() && is_descendant(last->first, target)) ++last;
-      stacked_.erase(first, last);
+      next = stacked_.erase(first, last);
     } else {
-      stacked_[key] = DiveNode{node.size, node.is_dir};
+      next = std::next(stacked_.insert_or_assign(next, key, DiveNode{node.size, node.is_dir}));
     }
   }
 }

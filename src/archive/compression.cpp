@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "gzip_inflater.hpp"
-#include "pare/archive/gzip_index.hpp"
+#include "pare/archive/checkpoints.hpp"
 #include "pare/util/error.hpp"
+#include "zstd_inflater.hpp"
 
 namespace pare {
 
@@ -70,7 +71,8 @@ class PrefixedSource : public ByteSource {
   ByteSource& rest_;
 };
 
-/// gzip or zstd inflated by libarchive's filters, exposed through its raw format. After the
+/// gzip inflated by libarchive's zlib filter (the reference engine, and the fallback for a
+/// header ISA-L refuses), exposed through its raw format. After the
 /// compressed stream ends, the rest of the input is drained so a hash over it is complete.
 class Decompressor : public ByteSource {
  public:
@@ -78,7 +80,6 @@ class Decompressor : public ByteSource {
       : input_(std::move(input)), archive_(archive_read_new()), buffer_(kBufferSize) {
     if (!archive_) throw Error(ExitCode::kSystem, "libarchive: out of memory");
     archive_read_support_filter_gzip(archive_.get());
-    archive_read_support_filter_zstd(archive_.get());
     archive_read_support_format_raw(archive_.get());
     check(archive_read_open(archive_.get(), this, nullptr, &Decompressor::on_read, nullptr));
     struct archive_entry* entry = nullptr;
@@ -142,7 +143,7 @@ GzipEngine gzip_engine() {
 }
 
 std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected,
-                                              GzipIndex* index) {
+                                              Checkpoints* index) {
   std::vector<std::byte> head(4);
   std::size_t got = 0;
   while (got < head.size()) {
@@ -164,7 +165,8 @@ std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compressio
         },
         index);
   }
-  // Only ISA-L's gzip can resume at a checkpoint: any other stream is read from its start.
+  if (kind == Compression::kZstd) return open_zstd_inflater(std::move(head), compressed, index);
+  // Only ISA-L's gzip and zstd resume at a checkpoint: any other stream is read from its start.
   if (index != nullptr) index->set_unusable();
   auto prefixed = std::make_unique<PrefixedSource>(std::move(head), compressed);
   if (kind == Compression::kNone) return prefixed;

@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-#include "pare/archive/gzip_index.hpp"
+#include "pare/archive/checkpoints.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare {
@@ -46,7 +46,7 @@ class GzipInflater : public ByteSource {
  public:
   /// From the start of the stream, recording into `index` when there is one.
   GzipInflater(std::vector<std::byte> head, ByteSource& input, InflateFallback fallback,
-               GzipIndex* index)
+               Checkpoints* index)
       : input_(input),
         fallback_(std::move(fallback)),
         index_(index),
@@ -60,7 +60,7 @@ class GzipInflater : public ByteSource {
     state_->crc_flag = ISAL_GZIP;
     state_->next_in = bytes(0);
     state_->avail_in = static_cast<std::uint32_t>(filled_);
-    if (index_ != nullptr) index_->clear();
+    if (index_ != nullptr) index_->clear(Compression::kGzip);
   }
 
   /// From a recorded state (empty: the start), `input` at that state's stored offset. Nothing
@@ -183,7 +183,7 @@ class GzipInflater : public ByteSource {
 
   ByteSource& input_;
   InflateFallback fallback_;
-  GzipIndex* index_ = nullptr;
+  Checkpoints* index_ = nullptr;
   std::vector<std::byte> buffer_;
   std::size_t filled_ = 0;
   std::unique_ptr<inflate_state> state_;
@@ -201,7 +201,7 @@ class GzipInflater : public ByteSource {
 }  // namespace
 
 std::unique_ptr<ByteSource> open_gzip_inflater(std::vector<std::byte> head, ByteSource& input,
-                                               InflateFallback fallback, GzipIndex* index) {
+                                               InflateFallback fallback, Checkpoints* index) {
   return std::make_unique<GzipInflater>(std::move(head), input, std::move(fallback), index);
 }
 

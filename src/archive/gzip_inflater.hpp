@@ -9,7 +9,7 @@
 
 namespace pare {
 
-class GzipIndex;
+class Checkpoints;
 
 /// What a gzip stream ISA-L refuses at its start is handed to instead: the bytes read so far
 /// (none of them inflated yet), to be read again before the rest of the input.
@@ -25,10 +25,10 @@ using InflateFallback = std::function<std::unique_ptr<ByteSource>(std::vector<st
 /// it as the bytes come out (none when the fallback inflates: the index is then not usable).
 std::unique_ptr<ByteSource> open_gzip_inflater(std::vector<std::byte> head, ByteSource& input,
                                                InflateFallback fallback,
-                                               GzipIndex* index = nullptr);
+                                               Checkpoints* index = nullptr);
 
 /// The plain bytes of a gzip stream from a checkpoint open_gzip_inflater recorded: `state` is the
-/// state it gave GzipIndex::add (empty for the start of the stream) and `input` (which must
+/// state it gave Checkpoints::add (empty for the start of the stream) and `input` (which must
 /// outlive the result) the stored bytes from that checkpoint's stored offset. Later members
 /// follow as in the first pass; bytes after the last member are not read. Reads throw Error
 /// exit 3 as the first pass's do.

@@ -23,8 +23,10 @@ TarReader::TarReader(ByteSource& source)
   if (!archive_) throw Error(ExitCode::kSystem, "libarchive: out of memory");
   archive_read_support_format_tar(archive_.get());
   archive_read_support_filter_none(archive_.get());
-  const int rc = archive_read_open(archive_.get(), this, nullptr, &TarReader::on_read, nullptr);
-  check(rc, "opening");
+  archive_read_set_callback_data(archive_.get(), this);
+  archive_read_set_read_callback(archive_.get(), &TarReader::on_read);
+  archive_read_set_skip_callback(archive_.get(), &TarReader::on_skip);
+  check(archive_read_open1(archive_.get()), "opening");
 }
 
 TarReader::~TarReader() = default;
@@ -36,6 +38,18 @@ long TarReader::on_read(struct archive* a, void* self, const void** buffer) {
     return static_cast<long>(reader->source_.read(reader->buffer_));
   } catch (...) {
     // Exceptions must not cross libarchive's C frames: keep it and rethrow after it returns.
+    reader->pending_ = std::current_exception();
+    archive_set_error(a, EIO, "read failed");
+    return -1;
+  }
+}
+
+std::int64_t TarReader::on_skip(struct archive* a, void* self, std::int64_t request) {
+  auto* reader = static_cast<TarReader*>(self);
+  try {
+    // A member's data not read: a file range seeks past it, a stream reads through it.
+    return static_cast<std::int64_t>(reader->source_.skip(static_cast<std::uint64_t>(request)));
+  } catch (...) {
     reader->pending_ = std::current_exception();
     archive_set_error(a, EIO, "read failed");
     return -1;

@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -40,6 +41,10 @@ std::vector<std::string> arguments(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Layers are read on threads of their own and their entries merged on this one: glibc's
+  // per-thread arenas would each keep the freed halves of those vectors (40 MiB more at peak on
+  // a 45,000-entry image). One arena: the hot loops (inflate, hash) do not allocate.
+  mallopt(M_ARENA_MAX, 1);
   CLI::App app{"pare: make container images small"};
   app.set_version_flag("--version", PARE_VERSION);
   app.require_subcommand(1);

@@ -4,16 +4,28 @@
 
 namespace pare {
 
-ContentStore::ContentStore()
-    : file_(std::make_unique<TempFile>(TempFile::create("pare-content"))) {}
+ContentStore::ContentStore() : state_(std::make_unique<State>(TempFile::create("pare-content"))) {}
 
-void ContentStore::append(std::span<const std::byte> bytes) {
-  file_->append(bytes);
-  end_ += bytes.size();
+ContentRef ContentStore::reserve(std::uint64_t size) {
+  return {state_->end.fetch_add(size), size};
+}
+
+void ContentStore::write(const ContentRef& ref, std::uint64_t at,
+                         std::span<const std::byte> bytes) {
+  if (at + bytes.size() > ref.size) {
+    throw Error(ExitCode::kSystem, "a capture passed the range it reserved");
+  }
+  state_->file.write_at(ref.offset + at, bytes);
+}
+
+ContentRef ContentStore::add(std::span<const std::byte> bytes) {
+  const ContentRef ref = reserve(bytes.size());
+  write(ref, 0, bytes);
+  return ref;
 }
 
 std::vector<std::byte> ContentStore::read(const ContentRef& ref) const {
-  return file_->read_at(ref.offset, ref.size);
+  return state_->file.read_at(ref.offset, ref.size);
 }
 
 }  // namespace pare

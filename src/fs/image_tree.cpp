@@ -1,7 +1,11 @@
 #include "pare/fs/image_tree.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "pare/digest/crc64.hpp"
@@ -116,54 +120,122 @@ void copy_layer_bytes(const LayerFiles& files, const LayerBytes& at, std::uint64
   }
 }
 
+namespace {
+
+/// One layer as its own thread read it, waiting to be merged in order.
+struct ScannedLayer {
+  LayerStats stats;
+  std::vector<TarEntry> entries;
+  std::vector<CapturedEntry> captured;  ///< the entries' bytes, joined to them once reported
+};
+
+/// Layers read at once: each already keeps two cores busy (read, hash, inflate, parse), but a
+/// small layer, or a big one's merge into the tree, leaves one idle.
+std::size_t layers_in_flight() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 4);
+}
+
+/// Reads layer `i` (read_layer), capturing as `options` asks into `content`; runs on its own
+/// thread. `read` gets the stored bytes read so far, for the caller's progress; a set
+/// `cancelled` ends the read at the next member.
+ScannedLayer scan_layer(const Bundle& bundle, const Image& image, std::size_t i,
+                        const BuildTreeOptions& options, Checkpoints& checkpoints,
+                        ContentStore& content, std::atomic<std::uint64_t>& read,
+                        const std::atomic<bool>& cancelled) {
+  ScannedLayer layer;
+  const CaptureRule& capture = options.capture;
+  std::vector<std::byte> chunk(std::size_t{64} << 10U);
+  const auto visit = [&](const TarEntry& e, TarReader& reader) {
+    if (cancelled.load(std::memory_order_relaxed)) {
+      throw Error(ExitCode::kSystem, "reading layer " + std::to_string(i) + " was cancelled");
+    }
+    layer.entries.push_back(e);
+    CapturedEntry& c = layer.captured.emplace_back();
+    if (e.type != EntryType::kFile) return;
+    const auto path = normalize_path(e.path);
+    if (!path) return;  // apply_layer reports it
+    const std::uint64_t offset = reader.data_offset();
+    const std::vector<std::byte> head = read_head(reader);
+    Capture what = capture ? capture(*path, head) : Capture::kNone;
+    if (reader.sparse()) what = Capture::kWhole;  // no offset to read it again at
+    Crc64 crc;
+    crc.update(head);
+    std::optional<ContentRef> kept;
+    std::uint64_t written = 0;
+    if (what != Capture::kNone) {
+      kept = content.reserve(what == Capture::kWhole ? e.size : head.size());
+      content.write(*kept, 0, head);
+      written = head.size();
+    }
+    for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
+      const auto bytes = std::span(chunk).first(n);
+      if (what == Capture::kWhole) {
+        content.write(*kept, written, bytes);
+        written += n;
+      }
+      crc.update(bytes);
+    }
+    if (kept) {
+      kept->size = written;
+      c.captured = kept;
+    }
+    if (reader.sparse()) {
+      c.origin = StoredBytes{*c.captured};
+    } else {
+      c.origin = LayerBytes{static_cast<int>(i), *path, offset, crc.value()};
+    }
+  };
+  LayerStreamHooks hooks;
+  hooks.checkpoints = &checkpoints;
+  hooks.on_progress = [&](std::uint64_t bytes) { read.store(bytes, std::memory_order_relaxed); };
+  layer.stats = read_layer(bundle, image, i, options.limits, visit, hooks);
+  return layer;
+}
+
+}  // namespace
+
 ImageTree build_tree(const Bundle& bundle, const Image& image, const BuildTreeOptions& options) {
   ImageTree tree;
   auto layer_files = std::make_shared<LayerFiles>(bundle, image);
-  const CaptureRule& capture = options.capture;
-  std::vector<std::byte> chunk(std::size_t{64} << 10U);
-  for (std::size_t i = 0; i < image.layers.size(); ++i) {
+  const std::size_t count = image.layers.size();
+  std::vector<std::atomic<std::uint64_t>> read(count);
+  std::atomic<bool> cancelled = false;
+  // Layers stream on their own threads, a few at once, and merge here in order, so the merge
+  // of one (and the next's reading) overlaps the reading of those after it.
+  std::vector<std::future<ScannedLayer>> scans(count);
+  const auto start = [&](std::size_t i) {
+    if (i >= count) return;
+    scans[i] = std::async(std::launch::async, scan_layer, std::cref(bundle), std::cref(image), i,
+                          std::cref(options), std::ref(layer_files->checkpoints(i)),
+                          std::ref(tree.content), std::ref(read[i]), std::cref(cancelled));
+  };
+  // On the way out by an error, the layers still streaming stop at their next member (the
+  // futures' destructors wait for them).
+  struct Cancel {
+    std::atomic<bool>& flag;
+    ~Cancel() { flag = true; }
+  } cancel_on_exit{cancelled};
+  const std::size_t in_flight = layers_in_flight();
+  for (std::size_t i = 0; i < std::min(count, in_flight); ++i) start(i);
+  for (std::size_t i = 0; i < count; ++i) {
     const std::uint64_t total = bundle.size(image.layers[i].path).value_or(0);
-    LayerStreamHooks hooks;
-    hooks.checkpoints = &layer_files->checkpoints(i);
-    if (options.on_layer) {
-      options.on_layer(i, 0, total);
-      hooks.on_progress = [&](std::uint64_t read) { options.on_layer(i, read, total); };
+    if (options.on_layer) options.on_layer(i, 0, total);
+    while (scans[i].wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      if (options.on_layer) options.on_layer(i, read[i].load(std::memory_order_relaxed), total);
     }
-    std::vector<TarEntry> entries;
-    std::vector<CapturedEntry> captured;  // the entries' bytes, joined to them once reported
+    ScannedLayer scanned = scans[i].get();
+    start(i + in_flight);
+    if (options.on_layer) options.on_layer(i, scanned.stats.compressed_size, total);
+    layer_files->set_compression(i, scanned.stats.compression);
+    if (options.on_entries) options.on_entries(i, scanned.entries);
+    for (std::size_t k = 0; k < scanned.entries.size(); ++k) {
+      scanned.captured[k].entry = std::move(scanned.entries[k]);
+    }
+    scanned.entries = {};
     LayerResult result;
-    const auto visit = [&](const TarEntry& e, TarReader& reader) {
-      entries.push_back(e);
-      CapturedEntry& c = captured.emplace_back();
-      if (e.type != EntryType::kFile) return;
-      const auto path = normalize_path(e.path);
-      if (!path) return;  // apply_layer reports it
-      const std::uint64_t offset = reader.data_offset();
-      const std::vector<std::byte> head = read_head(reader);
-      Capture what = capture ? capture(*path, head) : Capture::kNone;
-      if (reader.sparse()) what = Capture::kWhole;  // no offset to read it again at
-      Crc64 crc;
-      crc.update(head);
-      const std::uint64_t begin = tree.content.begin();
-      if (what != Capture::kNone) tree.content.append(head);
-      for (std::size_t n; (n = reader.read_data(chunk)) != 0;) {
-        if (what == Capture::kWhole) tree.content.append(std::span(chunk).first(n));
-        crc.update(std::span(chunk).first(n));
-      }
-      if (what != Capture::kNone) c.captured = tree.content.finish(begin);
-      if (reader.sparse()) {
-        c.origin = StoredBytes{*c.captured};
-      } else {
-        c.origin = LayerBytes{static_cast<int>(i), *path, offset, crc.value()};
-      }
-    };
-    result.stats = read_layer(bundle, image, i, options.limits, visit, hooks);
-    layer_files->set_compression(i, result.stats.compression);
-    if (options.on_entries) options.on_entries(i, entries);
-    for (std::size_t k = 0; k < entries.size(); ++k) captured[k].entry = std::move(entries[k]);
-    entries = {};
+    result.stats = scanned.stats;
     const std::string what = bundle.describe() + ": layer " + std::to_string(i);
-    result.changes = tree.rootfs.apply_layer(static_cast<int>(i), captured, what);
+    result.changes = tree.rootfs.apply_layer(static_cast<int>(i), scanned.captured, what);
     tree.layers.push_back(result);
   }
   tree.layer_files = layer_files;

@@ -24,7 +24,7 @@ std::vector<std::byte> Bundle::read(const std::string& path, std::uint64_t limit
 
 std::unique_ptr<ByteSource> Bundle::open_at(const std::string& path, std::uint64_t offset) const {
   auto source = open(path);
-  skip(*source, offset);
+  source->skip(offset);
   return source;
 }
 

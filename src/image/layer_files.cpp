@@ -22,6 +22,11 @@ class Counted : public ByteSource {
     at_ += n;
     return n;
   }
+  std::uint64_t skip(std::uint64_t count) override {
+    const std::uint64_t n = plain_->skip(count);
+    at_ += n;
+    return n;
+  }
   std::string name() const override { return plain_->name(); }
   std::uint64_t at() const { return at_; }
 
@@ -36,7 +41,7 @@ struct LayerFiles::Layer {
   std::string path;  ///< in the bundle
   std::string name;  ///< for messages: "img.tar: layer 2 (sha256:..)"
   Compression compression = Compression::kNone;
-  GzipIndex checkpoints;
+  Checkpoints checkpoints;
   std::unique_ptr<Counted> open;  ///< the stream left open by the last read
   Stats stats;
 };
@@ -54,11 +59,11 @@ LayerFiles::LayerFiles(const Bundle& bundle, const Image& image) : bundle_(bundl
 
 LayerFiles::~LayerFiles() = default;
 
-GzipIndex& LayerFiles::checkpoints(std::size_t layer) {
+Checkpoints& LayerFiles::checkpoints(std::size_t layer) {
   return layers_.at(layer)->checkpoints;
 }
 
-const GzipIndex& LayerFiles::checkpoints(std::size_t layer) const {
+const Checkpoints& LayerFiles::checkpoints(std::size_t layer) const {
   return layers_.at(layer)->checkpoints;
 }
 
@@ -76,7 +81,7 @@ LayerFiles::Stats LayerFiles::stats(std::size_t layer) const {
 
 ByteSource& LayerFiles::seek(Layer& l, std::uint64_t offset) const {
   if (l.open && l.open->at() <= offset && offset - l.open->at() <= kSkipAhead) {
-    skip(*l.open, offset - l.open->at());
+    l.open->skip(offset - l.open->at());
     return *l.open;
   }
   l.open.reset();
@@ -85,11 +90,13 @@ ByteSource& LayerFiles::seek(Layer& l, std::uint64_t offset) const {
   if (l.compression == Compression::kNone) {
     plain = bundle_.open_at(l.path, offset);
   } else {
-    // A gzip layer ISA-L inflated resumes at its checkpoint; any other (zstd, a header ISA-L
-    // refused) has none, and open_at inflates it from the start.
-    ++(l.checkpoints.usable() ? l.stats.resumes : l.stats.from_start);
+    // A gzip layer ISA-L inflated, or a zstd layer of several frames, resumes at its last
+    // checkpoint before the offset; any other (one frame, a header ISA-L refused, the offset
+    // before the first checkpoint) is decompressed from the start.
+    const std::uint64_t resumed = l.checkpoints.stats().resumes;
     plain = l.checkpoints.open_at(
         offset, [&](std::uint64_t at) { return bundle_.open_at(l.path, at); }, l.name);
+    ++(l.checkpoints.stats().resumes > resumed ? l.stats.resumes : l.stats.from_start);
   }
   l.open = std::make_unique<Counted>(std::move(plain), offset);
   return *l.open;

@@ -93,13 +93,12 @@ Platform platform_of(const std::filesystem::path& path, const ElfInfo& info,
 
 /// Adds a file pare writes itself, so the loader emulation reads what the image will hold.
 void add_written_file(ImageTree& tree, const std::string& path, std::string_view text, int layer) {
-  const std::uint64_t begin = tree.content.begin();
-  tree.content.append(std::as_bytes(std::span(text.data(), text.size())));
+  const ContentRef stored = tree.content.add(std::as_bytes(std::span(text.data(), text.size())));
   CapturedEntry e;
   e.entry.path = path;
   e.entry.mode = 0644;
   e.entry.size = text.size();
-  e.origin = StoredBytes{tree.content.finish(begin)};
+  e.origin = StoredBytes{stored};
   tree.rootfs.apply_layer(layer, {e}, "pare's files");
 }
 

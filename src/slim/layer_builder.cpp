@@ -41,10 +41,13 @@ std::vector<LayerBlob> build_slim_layers(const Plan& plan, const PlanSources& so
   }
   ContentStore copied;
   for (auto& [at, file] : wanted) {
-    const std::uint64_t begin = copied.begin();
-    copy_layer_bytes(*sources.layers, at, file.size,
-                     [&](std::span<const std::byte> bytes) { copied.append(bytes); });
-    file.ref = copied.finish(begin);
+    const ContentRef ref = copied.reserve(file.size);
+    file.ref = ref;
+    std::uint64_t written = 0;
+    copy_layer_bytes(*sources.layers, at, file.size, [&](std::span<const std::byte> bytes) {
+      copied.write(ref, written, bytes);
+      written += bytes.size();
+    });
   }
 
   auto to_entry = [&](const PlanEntry& e) {

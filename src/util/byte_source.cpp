@@ -19,6 +19,12 @@ std::size_t MemorySource::read(std::span<std::byte> buf) {
   return n;
 }
 
+std::uint64_t MemorySource::skip(std::uint64_t count) {
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(count, bytes_.size() - pos_));
+  pos_ += n;
+  return n;
+}
+
 std::size_t LimitedSource::read(std::span<std::byte> buf) {
   const std::size_t n = inner_.read(buf);
   count_ += n;
@@ -51,12 +57,12 @@ std::uint64_t drain(ByteSource& source) {
   return total;
 }
 
-std::uint64_t skip(ByteSource& source, std::uint64_t count) {
+std::uint64_t ByteSource::skip(std::uint64_t count) {
   std::array<std::byte, kChunkSize> buf{};
   std::uint64_t total = 0;
   while (total < count) {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), count - total));
-    const std::size_t n = source.read(std::span(buf).first(want));
+    const std::size_t n = read(std::span(buf).first(want));
     if (n == 0) break;
     total += n;
   }

@@ -77,6 +77,13 @@ std::size_t FileRangeSource::read(std::span<std::byte> buf) {
   }
 }
 
+std::uint64_t FileRangeSource::skip(std::uint64_t count) {
+  const std::uint64_t n = std::min(count, remaining_);
+  offset_ += n;
+  remaining_ -= n;
+  return n;
+}
+
 FileSource::FileSource(const std::filesystem::path& path)
     : owned_(open_read(path)), borrowed_(owned_.get()), name_(path.string()) {}
 
@@ -123,6 +130,17 @@ TempFile::~TempFile() {
 
 void TempFile::append(std::span<const std::byte> bytes) {
   write_all(fd_.get(), bytes, path_.string());
+}
+
+void TempFile::write_at(std::uint64_t offset, std::span<const std::byte> bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(fd_.get(), bytes.data() + done, bytes.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error::system(path_.string(), errno_message("write failed"));
+    done += static_cast<std::size_t>(n);
+  }
 }
 
 std::vector<std::byte> TempFile::read_at(std::uint64_t offset, std::uint64_t size) const {

@@ -1,7 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,9 +82,7 @@ TEST_CASE("layer builder: the bytes of every origin end up in the layer") {
 
   ContentStore store;
   const std::string captured = "captured whole\n";
-  const std::uint64_t begin = store.begin();
-  store.append(bytes_of(captured));
-  const ContentRef ref = store.finish(begin);
+  const ContentRef ref = store.add(bytes_of(captured));
   const MemoryHostFiles host(
       std::map<std::string, std::string>{{"/host/bin/tool", "from the host\n"}});
 
@@ -125,9 +124,7 @@ TEST_CASE("layer builder: the bytes of every origin end up in the layer") {
 
 TEST_CASE("layer builder: the same plan gives the same layers; --layers 2 splits off the app") {
   ContentStore store;
-  const std::uint64_t begin = store.begin();
-  store.append(bytes_of("program bytes"));
-  const ContentRef ref = store.finish(begin);
+  const ContentRef ref = store.add(bytes_of("program bytes"));
   Plan plan;
   plan.epoch = 1700000000;
   PlanEntry dir;
@@ -265,16 +262,68 @@ TEST_CASE("slim's copy pass inflates a gzip layer from the checkpoint before a k
   CHECK(listing(blobs[0]).find("big/noise") == std::string::npos);
 
   const LayerFiles& files = *planned[0].layer_files;
-  const GzipIndex& index = files.checkpoints(0);
+  const Checkpoints& index = files.checkpoints(0);
   REQUIRE(index.usable());
   CHECK(index.size() >= 3);  // every 4 MiB of the 12
-  CHECK(files.stats(0).from_start == 0);
+  // The program lies before the first checkpoint (read from the start); the late file after it.
   CHECK(files.stats(0).resumes >= 1);
+  CHECK(files.stats(0).from_start + files.stats(0).resumes == files.stats(0).opens);
   // The program near the start and the late file: nowhere near the whole 12 MiB again.
   const auto late = std::find_if(planned[0].plan.entries.begin(), planned[0].plan.entries.end(),
                                  [](const PlanEntry& e) { return e.path == "/srv/late.txt"; });
   REQUIRE(late != planned[0].plan.entries.end());
   const std::uint64_t late_offset = std::get<LayerBytes>(late->origin).offset;
   CHECK(late_offset > (std::uint64_t{12} << 20U));
+  CHECK(index.stats().inflated < (std::uint64_t{9} << 20U));
+}
+
+TEST_CASE(
+    "slim's copy pass decompresses a zstd layer of many frames from the frame before a kept file") {
+  if (!have_tool("tar") || !have_tool("zstd") || !have_tool("split")) return;
+  const std::string program = read_text(elf_testdata("static-glibc"));
+  REQUIRE_MESSAGE(!program.empty(), "no fixture " << elf_testdata("static-glibc"));
+  // The layer by independent tools: GNU tar, then zstd frames of 1 MiB (as zstd:chunked and
+  // pzstd write them), 12 MiB of incompressible noise between the program and the kept file.
+  TempDir scratch;
+  const std::string d = scratch.path().string();
+  std::filesystem::create_directories(scratch.path() / "root/app");
+  std::ofstream(scratch.path() / "root/app/hello", std::ios::binary) << program;
+  must_run(
+      "cd " + d + " && chmod 755 root/app/hello && mkdir root/big root/srv" +
+      " && head -c 12582912 /dev/urandom > root/big/noise" +
+      " && printf 'kept, after the noise\\n' > root/srv/late.txt" +
+      " && tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C root -cf layer.tar" +
+      " app big srv && split -b 1048576 -d -a 3 layer.tar part." +
+      " && for p in part.*; do zstd -q -c $p; done > layer.tar.zst");
+  LayerBlob blob;
+  const auto stored = file_bytes(scratch.path() / "layer.tar.zst");
+  blob.file = std::make_shared<TempFile>(TempFile::create("pare-test-layer"));
+  blob.file->append(stored);
+  blob.digest = sha256_of(stored);
+  blob.size = stored.size();
+  blob.diff_id = sha256_of(file_bytes(scratch.path() / "layer.tar"));
+  blob.media_type = layer_media_type(Compression::kZstd);
+  nlohmann::json config;
+  config["architecture"] = "amd64";
+  config["os"] = "linux";
+  config["config"] = {{"Entrypoint", {"/app/hello"}}};
+  config["rootfs"] = {{"type", "layers"}, {"diff_ids", {blob.diff_id.str()}}};
+  write_image_archive(scratch.path() / "img.tar", {{{}, bytes_of(config.dump()), {blob}}}, {});
+  const auto bundle = open_bundle((scratch.path() / "img.tar").string());
+
+  SlimRequest request;
+  request.options.keep = {"/srv/late.txt"};
+  const std::vector<PlannedImage> planned = plan_slim(*bundle, request);
+  REQUIRE(planned.size() == 1);
+  const auto blobs = build_slim_layers(planned[0].plan, planned[0].sources(), SlimOptions{});
+  CHECK(member(blobs[0], "srv/late.txt") == "kept, after the noise\n");
+  CHECK(member(blobs[0], "app/hello") == program);
+
+  const LayerFiles& files = *planned[0].layer_files;
+  const Checkpoints& index = files.checkpoints(0);
+  REQUIRE(index.usable());
+  CHECK(index.size() >= 3);  // a frame boundary every 4 MiB of the 12
+  CHECK(index.state_bytes() == 0);
+  CHECK(files.stats(0).resumes >= 1);
   CHECK(index.stats().inflated < (std::uint64_t{9} << 20U));
 }

@@ -9,7 +9,7 @@
 
 namespace pare {
 
-class GzipIndex;
+class Checkpoints;
 
 enum class Compression { kNone, kGzip, kZstd };
 
@@ -28,12 +28,13 @@ void set_gzip_engine(GzipEngine engine);
 GzipEngine gzip_engine();
 
 /// Wraps `compressed` (which must outlive the result) in a stream of its plain bytes, the
-/// compression detected from the bytes themselves, never from a name or media type.
-/// `detected` receives what was found. With an `index` (which must outlive the result), a gzip
-/// stream's checkpoints are recorded into it while it is inflated, for GzipIndex::open_at later,
-/// stored offsets counted from the first byte read from `compressed` (any other stream leaves it
-/// not usable: open_at then reads from the start).
+/// compression detected from the bytes themselves, never from a name or media type: gzip
+/// inflated by ISA-L (or zlib, see GzipEngine), zstd by libzstd. `detected` receives what was
+/// found. With an `index` (which must outlive the result), the stream's checkpoints are recorded
+/// into it while it is decompressed, for Checkpoints::open_at later, stored offsets counted from
+/// the first byte read from `compressed` (zlib's gzip and uncompressed bytes leave it not
+/// usable: open_at then reads from the start).
 std::unique_ptr<ByteSource> open_decompressed(ByteSource& compressed, Compression* detected,
-                                              GzipIndex* index = nullptr);
+                                              Checkpoints* index = nullptr);
 
 }  // namespace pare

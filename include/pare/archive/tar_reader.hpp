@@ -42,6 +42,7 @@ class TarReader {
 
  private:
   static long on_read(struct archive* a, void* self, const void** buffer);
+  static std::int64_t on_skip(struct archive* a, void* self, std::int64_t request);
   void check(int rc, const char* during);
 
   ByteSource& source_;

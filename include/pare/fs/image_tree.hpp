@@ -71,19 +71,24 @@ void copy_layer_bytes(const LayerFiles& files, const LayerBytes& at, std::uint64
 /// What build_tree keeps and reports while the layers stream.
 struct BuildTreeOptions {
   LayerLimits limits;
-  CaptureRule capture;  ///< what to keep of each regular file; empty: nothing
-  /// Told, for progress, when each layer starts (read 0) and as its stored bytes are read.
+  /// What to keep of each regular file; empty: nothing. Called from the layers' threads, several
+  /// at once: it must only look at its arguments.
+  CaptureRule capture;
+  /// Told, for progress, when each layer starts (read 0) and as its stored bytes are read; on
+  /// the caller's thread, in layer order.
   std::function<void(std::size_t index, std::uint64_t read, std::uint64_t total)> on_layer;
-  /// Gets each layer's entries, in tar order, before they are merged (per-layer statistics).
+  /// Gets each layer's entries, in tar order, before they are merged (per-layer statistics); on
+  /// the caller's thread, in layer order.
   std::function<void(std::size_t index, const std::vector<TarEntry>& entries)> on_entries;
   /// Finds identical files: those of equal size and crc64 are hashed (read again by offset)
   /// into Node::sha256.
   bool find_duplicates = false;
 };
 
-/// Reads every layer of `image` once, in order, verifying each (see read_layer), and merges
-/// them, capturing and reporting as `options` asks. Every regular file gets a LayerBytes origin
-/// with its offset and crc64, and the gzip layers' checkpoints are kept in the tree's
+/// Reads every layer of `image` once, verifying each (see read_layer), and merges them in order,
+/// capturing and reporting as `options` asks. A few layers stream at once, each on threads of its
+/// own; the first error in layer order is the one thrown. Every regular file gets a LayerBytes
+/// origin with its offset and crc64, and the gzip layers' checkpoints are kept in the tree's
 /// layer_files, so a file can be read again without a second pass over its layer. A sparse
 /// file (whose tar data is not its bytes in one piece) is captured whole instead. Throws the
 /// errors of read_layer and Rootfs::apply_layer.

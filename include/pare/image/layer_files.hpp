@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "pare/archive/checkpoints.hpp"
 #include "pare/archive/compression.hpp"
-#include "pare/archive/gzip_index.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
 
@@ -16,7 +16,7 @@ namespace pare {
 
 /// The files of an image's layers read again by their offset in the layer's tar stream, after
 /// the one pass that indexed them: an uncompressed layer is read at the offset directly, a gzip
-/// layer inflated from the last checkpoint before it (GzipIndex), any other from its start. A
+/// or zstd layer decompressed from the last checkpoint before it (Checkpoints). A
 /// layer nothing is asked of is never opened again. The bundle must outlive this. Not for use
 /// from two threads at once: it keeps one open stream per layer, so reads in the order of the
 /// layer (the copy pass sorts them) inflate each byte at most once.
@@ -31,8 +31,8 @@ class LayerFiles {
 
   /// What the indexing pass records into for layer `layer` (and what the bytes inflated from
   /// its checkpoints are counted in), and the compression it found.
-  GzipIndex& checkpoints(std::size_t layer);
-  const GzipIndex& checkpoints(std::size_t layer) const;
+  Checkpoints& checkpoints(std::size_t layer);
+  const Checkpoints& checkpoints(std::size_t layer) const;
   void set_compression(std::size_t layer, Compression compression);
 
   /// Streams `size` bytes of layer `layer` from plain `offset` to `sink`, in pieces. Throws
@@ -44,8 +44,8 @@ class LayerFiles {
   /// What reading again cost, for the tests that say a layer is read once or resumed.
   struct Stats {
     std::uint64_t opens = 0;       ///< streams opened on stored bytes
-    std::uint64_t from_start = 0;  ///< of them, a compressed layer inflated from its start
-    std::uint64_t resumes = 0;     ///< of them, a gzip layer inflated from a checkpoint
+    std::uint64_t from_start = 0;  ///< of them, a compressed layer read from its start
+    std::uint64_t resumes = 0;     ///< of them, a compressed layer read from a checkpoint
   };
   Stats stats(std::size_t layer) const;
   /// "img.tar: layer 2 (sha256:..)": how messages name a layer.

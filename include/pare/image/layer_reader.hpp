@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "pare/archive/checkpoints.hpp"
 #include "pare/archive/compression.hpp"
-#include "pare/archive/gzip_index.hpp"
 #include "pare/archive/tar_reader.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
@@ -39,7 +39,7 @@ struct LayerScan {
 
 /// What a layer's reader may ask of the pipeline besides the members.
 struct LayerStreamHooks {
-  GzipIndex* checkpoints = nullptr;  ///< a gzip layer records its inflate checkpoints here
+  Checkpoints* checkpoints = nullptr;  ///< a gzip layer records its inflate checkpoints here
   /// Called on the caller's thread, between members, with the stored bytes read so far: about
   /// every 4 MiB, and once at the end.
   std::function<void(std::uint64_t stored)> on_progress;

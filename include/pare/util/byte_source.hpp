@@ -18,6 +18,10 @@ class ByteSource {
   virtual std::size_t read(std::span<std::byte> buf) = 0;
   /// What the bytes are, for error messages (a file name, "layer 2 of img.tar", ...).
   virtual std::string name() const = 0;
+  /// Moves past the next `count` bytes (fewer at the end); returns how many there were. This
+  /// default reads and discards them, which is what a stream that hashes or inflates must do;
+  /// a file or memory range seeks instead.
+  virtual std::uint64_t skip(std::uint64_t count);
 };
 
 /// Bytes held in memory.
@@ -27,6 +31,7 @@ class MemorySource : public ByteSource {
       : bytes_(std::move(bytes)), name_(std::move(name)) {}
   std::size_t read(std::span<std::byte> buf) override;
   std::string name() const override { return name_; }
+  std::uint64_t skip(std::uint64_t count) override;
 
  private:
   std::vector<std::byte> bytes_;
@@ -42,6 +47,7 @@ class NamedSource : public ByteSource {
       : inner_(std::move(inner)), name_(std::move(name)) {}
   std::size_t read(std::span<std::byte> buf) override { return inner_->read(buf); }
   std::string name() const override { return name_; }
+  std::uint64_t skip(std::uint64_t count) override { return inner_->skip(count); }
 
  private:
   std::unique_ptr<ByteSource> inner_;
@@ -70,9 +76,6 @@ std::vector<std::byte> read_all(ByteSource& source, std::uint64_t limit);
 
 /// Reads and discards the rest of the stream; returns how many bytes that was.
 std::uint64_t drain(ByteSource& source);
-
-/// Reads and discards the next `count` bytes (fewer at the end); returns how many there were.
-std::uint64_t skip(ByteSource& source, std::uint64_t count);
 
 /// The bytes as a string (for JSON and text files).
 std::string to_string(std::span<const std::byte> bytes);

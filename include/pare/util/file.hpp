@@ -44,6 +44,8 @@ class FileRangeSource : public ByteSource {
       : fd_(std::move(fd)), offset_(offset), remaining_(length), name_(std::move(name)) {}
   std::size_t read(std::span<std::byte> buf) override;
   std::string name() const override { return name_; }
+  /// Moves the offset: no byte is read (a range past the file's end fails at the next read).
+  std::uint64_t skip(std::uint64_t count) override;
 
  private:
   std::shared_ptr<const UniqueFd> fd_;
@@ -85,6 +87,9 @@ class TempFile {
   std::uint64_t append(ByteSource& source);
   /// Appends bytes; throws Error on a write failure.
   void append(std::span<const std::byte> bytes);
+  /// Writes bytes at `offset` (past the end leaves a hole); safe to call from several threads
+  /// for ranges that do not overlap. Throws Error on a write failure.
+  void write_at(std::uint64_t offset, std::span<const std::byte> bytes);
   /// `size` bytes written earlier, from `offset`; throws Error (exit 4) on a read failure or
   /// when the file holds fewer.
   std::vector<std::byte> read_at(std::uint64_t offset, std::uint64_t size) const;

@@ -8,15 +8,16 @@
 #include <vector>
 
 #include "../support.hpp"
+#include "pare/archive/checkpoints.hpp"
 #include "pare/archive/compression.hpp"
-#include "pare/archive/gzip_index.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
 
-// gzip streams made by GNU gzip, inflated once by open_decompressed with a GzipIndex, then read
-// again from many plain offsets with open_at: the bytes must be exactly what `gzip -dc` gives
-// from there, the resume must start at a checkpoint (not the start), and stored bytes that
-// changed since the first pass must fail with exit 3. A small spacing makes many checkpoints.
+// gzip streams made by GNU gzip, and zstd ones by the zstd tool, decompressed once by
+// open_decompressed with a Checkpoints, then read again from many plain offsets with open_at:
+// the bytes must be exactly what `gzip -dc` (`zstd -dc`) gives from there, the resume must start
+// at a checkpoint (not the start), and stored bytes that changed since the first pass must fail
+// with exit 3. A small spacing makes many checkpoints.
 
 using namespace pare;
 
@@ -37,7 +38,7 @@ std::string read_rest(ByteSource& source, std::size_t chunk, std::size_t limit =
 }
 
 /// The first pass: inflates `stored` in `chunk`-byte reads, recording into `index`.
-std::string first_pass(const std::vector<std::byte>& stored, GzipIndex& index,
+std::string first_pass(const std::vector<std::byte>& stored, Checkpoints& index,
                        std::size_t chunk = 65536, Compression want = Compression::kGzip) {
   MemorySource source(stored, "layer.tar.gz");
   Compression kind = Compression::kNone;
@@ -58,8 +59,8 @@ OpenStoredAt opener(const std::vector<std::byte>& stored) {
 
 /// Reads from `offset` (to the end when `whole`, else a stretch that crosses checkpoints) and
 /// checks the bytes against `want`.
-void check_at(const GzipIndex& index, const std::vector<std::byte>& stored, const std::string& want,
-              std::uint64_t offset, bool whole) {
+void check_at(const Checkpoints& index, const std::vector<std::byte>& stored,
+              const std::string& want, std::uint64_t offset, bool whole) {
   INFO("offset " << offset << " of " << want.size());
   auto source = index.open_at(offset, opener(stored), "layer.tar.gz");
   const std::size_t limit = whole ? SIZE_MAX : std::size_t{3} * kSpacing + 5;
@@ -71,7 +72,7 @@ void check_at(const GzipIndex& index, const std::vector<std::byte>& stored, cons
 
 /// Every kind of offset: 0, each checkpoint and the bytes either side, random ones, the last
 /// byte and the end. Also that a far offset resumed from a checkpoint, not the start.
-void check_everywhere(const GzipIndex& index, const std::vector<std::byte>& stored,
+void check_everywhere(const Checkpoints& index, const std::vector<std::byte>& stored,
                       const std::string& want) {
   REQUIRE(index.usable());
   const std::vector<std::uint64_t> points = index.plain_offsets();
@@ -97,17 +98,17 @@ void check_everywhere(const GzipIndex& index, const std::vector<std::byte>& stor
 
   // Far into the stream, only the bytes from the last checkpoint before it are inflated.
   const std::uint64_t far = points.back() + 1;
-  const GzipIndex::Stats before = index.stats();
+  const Checkpoints::Stats before = index.stats();
   auto source = index.open_at(far, opener(stored), "layer.tar.gz");
   CHECK(read_rest(*source, 4096) == want.substr(far));
-  const GzipIndex::Stats after = index.stats();
+  const Checkpoints::Stats after = index.stats();
   CHECK(after.resumes == before.resumes + 1);
   CHECK(after.inflated - before.inflated == want.size() - points.back());
   CHECK(after.inflated - before.inflated < far);
 }
 
 /// The Error exit code and message reading from `offset` to the end of `stored` gives.
-std::string error_at(const GzipIndex& index, const std::vector<std::byte>& stored,
+std::string error_at(const Checkpoints& index, const std::vector<std::byte>& stored,
                      std::uint64_t offset) {
   try {
     auto source = index.open_at(offset, opener(stored), "layer.tar.gz");
@@ -140,7 +141,7 @@ TEST_CASE("gzip index: open_at gives the bytes gzip -dc gives from any offset") 
     CAPTURE(name);
     const auto stored = file_bytes(dir.path() / (name + ".gz"));
     const std::string want = read_text(dir.path() / (name + ".want"));
-    GzipIndex index(kSpacing);
+    Checkpoints index(kSpacing);
     CHECK(first_pass(stored, index) == want);
     check_everywhere(index, stored, want);
   }
@@ -150,7 +151,7 @@ TEST_CASE("gzip index: open_at gives the bytes gzip -dc gives from any offset") 
     const std::string want = read_text(dir.path() / "multi.want");
     for (const std::size_t chunk : {std::size_t{7}, std::size_t{7777}}) {
       CAPTURE(chunk);
-      GzipIndex index(kSpacing);
+      Checkpoints index(kSpacing);
       CHECK(first_pass(stored, index, chunk) == want);
       check_everywhere(index, stored, want);
     }
@@ -159,14 +160,14 @@ TEST_CASE("gzip index: open_at gives the bytes gzip -dc gives from any offset") 
     auto stored = file_bytes(dir.path() / "multi.gz");
     stored.resize(stored.size() + 4096, std::byte{0});
     const std::string want = read_text(dir.path() / "multi.want");
-    GzipIndex index(kSpacing);
+    Checkpoints index(kSpacing);
     CHECK(first_pass(stored, index) == want);
     check_everywhere(index, stored, want);
   }
   SUBCASE("an index is recorded anew by each first pass") {
     const auto stored = file_bytes(dir.path() / "repeated.gz");
     const std::string want = read_text(dir.path() / "repeated.want");
-    GzipIndex index(kSpacing);
+    Checkpoints index(kSpacing);
     CHECK(first_pass(file_bytes(dir.path() / "plain6.gz"), index) ==
           read_text(dir.path() / "plain6.want"));
     CHECK(first_pass(stored, index) == want);
@@ -175,7 +176,7 @@ TEST_CASE("gzip index: open_at gives the bytes gzip -dc gives from any offset") 
   SUBCASE("stored bytes truncated or changed after the first pass fail with exit 3") {
     const auto stored = file_bytes(dir.path() / "multi.gz");
     const std::string want = read_text(dir.path() / "multi.want");
-    GzipIndex index(kSpacing);
+    Checkpoints index(kSpacing);
     CHECK(first_pass(stored, index) == want);
     const std::uint64_t far = index.plain_offsets().back() + 1;
 
@@ -202,7 +203,7 @@ TEST_CASE("gzip index: a stream ISA-L did not inflate is read from its start") {
   for (int i = 0; i < 50000; ++i) text += std::to_string(i) + "\n";
   std::vector<std::byte> stored(text.size());
   std::memcpy(stored.data(), text.data(), text.size());
-  GzipIndex index(kSpacing);
+  Checkpoints index(kSpacing);
   CHECK(first_pass(stored, index, 65536, Compression::kNone) == text);
   CHECK_FALSE(index.usable());
   CHECK(index.size() == 1);
@@ -218,7 +219,7 @@ TEST_CASE("gzip index: a header ISA-L refuses goes to zlib and leaves the index 
   stored[0] = std::byte{0x1f};
   stored[1] = std::byte{0x8b};
   stored[2] = std::byte{0x07};
-  GzipIndex index(kSpacing);
+  Checkpoints index(kSpacing);
   std::string first;
   try {
     first = first_pass(stored, index);
@@ -237,4 +238,85 @@ TEST_CASE("gzip index: a header ISA-L refuses goes to zlib and leaves the index 
   }
   CHECK(again == first);
   CHECK(index.stats().from_start == 1);
+}
+
+TEST_CASE("zstd checkpoints: open_at resumes at a frame boundary and gives what zstd -dc gives") {
+  if (!have_tool("zstd") || !have_tool("split")) return;
+  const TempDir dir("pare-zstdindex");
+  const auto d = dir.path().string();
+  // Frames of 100 KiB each, as zstd:chunked and pzstd write many frames, with a skippable frame
+  // (zstd:chunked's table of contents is one) between two of them; and the same bytes in one
+  // frame, which has no checkpoint but the start.
+  must_run("cd " + d +
+           " && (seq 1 200000; head -c 700000 /dev/urandom; seq 1 100000) > plain"
+           " && split -b 102400 -d -a 3 plain part."
+           " && for p in part.*; do zstd -q -c $p; done > frames.zst"
+           " && (for p in part.00*; do zstd -q -c $p; done;"
+           "     printf '\\120\\052\\115\\030\\004\\000\\000\\000toc!';"
+           "     for p in part.0[1-9]*; do zstd -q -c $p; done) > skippable.zst"
+           " && zstd -q -c plain > one.zst"
+           " && for f in frames skippable one; do zstd -dc $f.zst > $f.want; done");
+  for (const std::string name : {"frames", "skippable"}) {
+    CAPTURE(name);
+    const auto stored = file_bytes(dir.path() / (name + ".zst"));
+    const std::string want = read_text(dir.path() / (name + ".want"));
+    Checkpoints index(kSpacing);
+    CHECK(first_pass(stored, index, 65536, Compression::kZstd) == want);
+    CHECK(index.state_bytes() == 0);  // a frame boundary needs no decoder state
+    check_everywhere(index, stored, want);
+  }
+
+  SUBCASE("one frame: read from the start") {
+    const auto stored = file_bytes(dir.path() / "one.zst");
+    const std::string want = read_text(dir.path() / "one.want");
+    Checkpoints index(kSpacing);
+    CHECK(first_pass(stored, index, 7777, Compression::kZstd) == want);
+    CHECK(index.usable());
+    CHECK(index.size() == 1);
+    auto source = index.open_at(want.size() - 1000, opener(stored), "layer.tar.zst");
+    CHECK(read_rest(*source, 4096) == want.substr(want.size() - 1000));
+    CHECK(index.stats().from_start == 1);
+    CHECK(index.stats().resumes == 0);
+  }
+  SUBCASE("stored bytes truncated or changed after the first pass fail with exit 3") {
+    const auto stored = file_bytes(dir.path() / "frames.zst");
+    const std::string want = read_text(dir.path() / "frames.want");
+    Checkpoints index(kSpacing);
+    CHECK(first_pass(stored, index, 65536, Compression::kZstd) == want);
+    const std::uint64_t far = index.plain_offsets().back() + 1;
+    auto cut = stored;
+    cut.resize(cut.size() - 20);
+    CHECK(error_at(index, cut, far) ==
+          "layer.tar.gz: cannot decompress: truncated zstd data (the stream ends early)");
+    auto bad = stored;
+    bad[bad.size() - 2] ^= std::byte{0xff};  // the last frame's checksum
+    CHECK(error_at(index, bad, far).starts_with("layer.tar.gz: cannot decompress: "));
+  }
+}
+
+TEST_CASE("zstd: a first pass over a truncated or corrupt stream fails with exit 3") {
+  if (!have_tool("zstd")) return;
+  const TempDir dir("pare-zstd");
+  must_run("cd " + dir.path().string() + " && seq 1 300000 | zstd -q -c > s.zst");
+  const auto stored = file_bytes(dir.path() / "s.zst");
+  const auto fails = [](std::vector<std::byte> bytes) -> std::string {
+    try {
+      Checkpoints index(kSpacing);
+      first_pass(bytes, index, 65536, Compression::kZstd);
+    } catch (const Error& e) {
+      CHECK(e.code() == ExitCode::kBadInput);
+      return e.what();
+    }
+    return "(no error)";
+  };
+  auto cut = stored;
+  cut.resize(cut.size() / 2);
+  CHECK(fails(cut) ==
+        "layer.tar.gz: cannot decompress: truncated zstd data (the stream ends early)");
+  auto bad = stored;
+  bad[bad.size() - 1] ^= std::byte{0x01};
+  CHECK(fails(bad).starts_with("layer.tar.gz: cannot decompress: "));
+  auto trailing = stored;
+  trailing.resize(trailing.size() + 100, std::byte{0x33});
+  CHECK(fails(trailing).starts_with("layer.tar.gz: cannot decompress: "));
 }

@@ -1,4 +1,4 @@
-#include "pare/archive/gzip_index.hpp"
+#include "pare/archive/checkpoints.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -6,6 +6,7 @@
 #include "gzip_inflater.hpp"
 #include "pare/archive/compression.hpp"
 #include "pare/util/error.hpp"
+#include "zstd_inflater.hpp"
 
 namespace pare {
 
@@ -18,7 +19,7 @@ constexpr std::size_t kSkipChunk = std::size_t{256} << 10U;
 class ResumedSource : public ByteSource {
  public:
   ResumedSource(std::unique_ptr<NamedSource> stored, std::uint64_t skip, std::uint64_t offset,
-                std::shared_ptr<GzipIndex::Stats> stats)
+                std::shared_ptr<Checkpoints::Stats> stats)
       : stored_(std::move(stored)), skip_(skip), offset_(offset), stats_(std::move(stats)) {}
 
   /// The inflater over stored(), set once (it reads the stored bytes this object owns).
@@ -54,56 +55,61 @@ class ResumedSource : public ByteSource {
   std::unique_ptr<ByteSource> plain_;
   std::uint64_t skip_;
   std::uint64_t offset_;
-  std::shared_ptr<GzipIndex::Stats> stats_;
+  std::shared_ptr<Checkpoints::Stats> stats_;
 };
 
 }  // namespace
 
-GzipIndex::GzipIndex(std::uint64_t spacing)
+Checkpoints::Checkpoints(std::uint64_t spacing)
     : spacing_(std::max<std::uint64_t>(spacing, 1)), stats_(std::make_shared<Stats>()) {
-  clear();
+  clear(Compression::kGzip);
 }
 
-std::vector<std::uint64_t> GzipIndex::plain_offsets() const {
+std::vector<std::uint64_t> Checkpoints::plain_offsets() const {
   std::vector<std::uint64_t> offsets;
   offsets.reserve(points_.size());
   for (const Point& p : points_) offsets.push_back(p.plain);
   return offsets;
 }
 
-void GzipIndex::clear() {
+void Checkpoints::clear(Compression kind) {
   points_.assign(1, Point{});
   states_.reset();
   states_size_ = 0;
+  kind_ = kind;
   usable_ = true;
 }
 
-void GzipIndex::set_unusable() {
-  clear();
+void Checkpoints::set_unusable() {
+  clear(Compression::kNone);
   usable_ = false;
 }
 
-void GzipIndex::add(std::uint64_t plain_offset, std::uint64_t stored_offset,
-                    std::span<const std::byte> state) {
+void Checkpoints::add(std::uint64_t plain_offset, std::uint64_t stored_offset,
+                      std::span<const std::byte> state) {
+  if (state.empty()) {
+    points_.push_back(Point{plain_offset, stored_offset, states_size_, 0});
+    return;
+  }
   if (!states_) states_ = std::make_unique<TempFile>(TempFile::create("pare-gzip-index"));
   states_->append(state);
   points_.push_back(Point{plain_offset, stored_offset, states_size_, state.size()});
   states_size_ += state.size();
 }
 
-std::vector<std::byte> GzipIndex::read_state(const Point& point) const {
+std::vector<std::byte> Checkpoints::read_state(const Point& point) const {
   return states_->read_at(point.state_at, point.state_size);
 }
 
-std::unique_ptr<ByteSource> GzipIndex::open_at(std::uint64_t plain_offset,
-                                               const OpenStoredAt& open_stored,
-                                               const std::string& name) const {
+std::unique_ptr<ByteSource> Checkpoints::open_at(std::uint64_t plain_offset,
+                                                 const OpenStoredAt& open_stored,
+                                                 const std::string& name) const {
   // The last checkpoint at or before the offset (the first is at 0, so there is one).
   const auto after =
       std::upper_bound(points_.begin(), points_.end(), plain_offset,
                        [](std::uint64_t offset, const Point& p) { return offset < p.plain; });
   const Point& from = *std::prev(after);
-  if (from.state_size > 0) {
+  if (from.plain > 0) {
     ++stats_->resumes;
   } else {
     ++stats_->from_start;
@@ -112,8 +118,10 @@ std::unique_ptr<ByteSource> GzipIndex::open_at(std::uint64_t plain_offset,
       std::make_unique<ResumedSource>(std::make_unique<NamedSource>(open_stored(from.stored), name),
                                       plain_offset - from.plain, plain_offset, stats_);
   if (!usable_) {
-    // Not ISA-L's stream: whatever the first pass used (zlib, zstd, none) reads it again.
+    // No decoder recorded it: whatever the first pass used (zlib, none) reads it again.
     source->set_plain(open_decompressed(source->stored(), nullptr));
+  } else if (kind_ == Compression::kZstd) {
+    source->set_plain(open_zstd_resumed(source->stored()));
   } else if (from.state_size == 0) {
     source->set_plain(open_gzip_resumed({}, source->stored()));
   } else {
