@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/signal_cleanup.hpp"
 
 namespace {
 
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   // per-thread arenas would each keep the freed halves of those vectors (40 MiB more at peak on
   // a 45,000-entry image). One arena: the hot loops (inflate, hash) do not allocate.
   mallopt(M_ARENA_MAX, 1);
+  pare::install_signal_cleanup();  // before any thread starts: they inherit the blocked signals
   CLI::App app{"pare: make container images small"};
   app.set_version_flag("--version", PARE_VERSION);
   app.require_subcommand(1);

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -5,6 +6,7 @@
 #include "pare/pack/pack.hpp"
 #include "pare/slim/output.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "pare/util/format.hpp"
 #include "plan_output.hpp"
 #include "terminal.hpp"
@@ -102,6 +104,12 @@ int run_pack(const PackCommandOptions& cli) {
   request.binaries = binaries_of(cli);
   request.preset = cli.out.preset;
   const PackOptions& options = request.options;
+  if (!cli.out.dry_run) {
+    std::vector<std::filesystem::path> inputs;
+    for (const auto& b : request.binaries) inputs.emplace_back(b.path);
+    for (const auto& a : options.adds) inputs.emplace_back(a.source);
+    refuse_output_over_input(cli.out.output, inputs);
+  }
   const std::vector<PlannedImage> planned = plan_pack(request);
   if (cli.out.dry_run) {
     check_planned(planned, options.image, cli.out.preset);

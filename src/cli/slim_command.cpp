@@ -13,6 +13,7 @@
 #include "pare/slim/plan_render.hpp"
 #include "pare/slim/slim.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "pare/util/format.hpp"
 #include "plan_output.hpp"
 #include "terminal.hpp"
@@ -63,6 +64,9 @@ int run_slim(const SlimCommandOptions& options) {
   request.check = options.check;
   if (!options.out.dry_run && options.out.output.empty()) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
+  }
+  if (!options.out.dry_run && options.image.image != "-") {
+    refuse_output_over_input(options.out.output, {options.image.image});
   }
   const auto bundle = open_bundle(options.image.image);
   const std::vector<PlannedImage> planned = plan_slim(*bundle, request, term.progress());

@@ -134,6 +134,7 @@ Closure Resolver::run() {
   if (program.empty()) {
     closure_.program_class = ProgramClass::kMissing;
     closure_.detail = closure_.argv.front() + " is not in any folder of PATH";
+    closure_.error = cannot_start();
     return closure_;
   }
   closure_.program = program;
@@ -142,10 +143,37 @@ Closure Resolver::run() {
   } catch (const Error& e) {
     closure_.error = e.what();
   }
+  if (closure_.error.empty()) closure_.error = cannot_start();
   // Data a program reads that no loader names: kept when the image has them.
   keep("/etc/ssl/certs/ca-certificates.crt", "CA certificates");
   keep_tree("/usr/share/zoneinfo", "time zone data");
   return closure_;
+}
+
+std::string Resolver::cannot_start() const {
+  std::string why;
+  switch (closure_.program_class) {
+    case ProgramClass::kMissing:
+      why = "is missing";
+      break;
+    case ProgramClass::kNotExecutable:
+      why = "is not executable";
+      break;
+    case ProgramClass::kWrongArchitecture:  // the detail says for which: "built for arm64 .."
+      why = closure_.detail.empty() ? "is built for another architecture" : "is";
+      break;
+    case ProgramClass::kNotElf:
+      why = "is not a program";
+      break;
+    default:
+      return {};
+  }
+  const std::string program = closure_.program.empty() ? closure_.argv.front() : closure_.program;
+  if (!closure_.detail.empty()) {
+    why.append(closure_.program_class == ProgramClass::kWrongArchitecture ? " " : ": ")
+        .append(closure_.detail);
+  }
+  return Error::bad_input(image_name_, "the entrypoint " + program + " " + why).what();
 }
 
 void Resolver::classify_and_resolve(const std::string& program, const std::string& reason) {

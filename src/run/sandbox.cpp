@@ -30,6 +30,7 @@
 #include "pare/run/unpack.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/file.hpp"
+#include "pare/util/signal_cleanup.hpp"
 #include "tracer.hpp"
 
 namespace pare {
@@ -356,6 +357,7 @@ bool protect_proc() {
     child_fail(plan, Step::kUid);
   }
   ::umask(022);
+  unblock_cleanup_signals();  // the program gets SIGTERM at its timeout, as it would under runc
   if (plan.emulator_fd >= 0) {
     ::fexecve(plan.emulator_fd, plan.argv.data(), plan.envp.data());
   } else {

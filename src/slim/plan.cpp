@@ -539,22 +539,11 @@ Plan Planner::run() {
 
   plan_.closure = resolved_ ? std::move(*resolved_) : resolve_closure(tree_, config, image_name_);
   const Closure& c = plan_.closure;
-  switch (c.program_class) {
-    case ProgramClass::kNone:
-      throw Error::bad_input(image_name_, "the image has no Entrypoint or Cmd",
-                             "name the program with --entrypoint");
-    case ProgramClass::kMissing:
-    case ProgramClass::kNotExecutable:
-    case ProgramClass::kWrongArchitecture:
-    case ProgramClass::kNotElf:
-      throw Error::bad_input(image_name_, "the entrypoint " +
-                                              (c.program.empty() ? c.argv.front() : c.program) +
-                                              " is " + std::string(to_string(c.program_class)) +
-                                              (c.detail.empty() ? "" : ": " + c.detail));
-    default:
-      break;
+  if (c.program_class == ProgramClass::kNone) {
+    throw Error::bad_input(image_name_, "the image has no Entrypoint or Cmd",
+                           "name the program with --entrypoint");
   }
-  require_complete(c);
+  require_complete(c);  // an entrypoint that cannot start included
   add_closure(c);
   // What an interpreter reads that no loader names: its standard library, the app's folder.
   std::vector<std::string> runtime_warnings;

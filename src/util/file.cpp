@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pare/util/error.hpp"
+#include "pare/util/signal_cleanup.hpp"
 
 namespace pare {
 
@@ -97,9 +98,13 @@ TempFile TempFile::create(const std::string& prefix) {
       std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/" + prefix + ".XXXXXX";
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
-  UniqueFd fd(::mkostemp(name.data(), O_CLOEXEC));
+  UniqueFd fd;
+  auto path = track_temporary([&] {
+    fd = UniqueFd(::mkostemp(name.data(), O_CLOEXEC));
+    return fd ? std::filesystem::path(name.data()) : std::filesystem::path();
+  });
   if (!fd) throw Error::system(pattern, errno_message("cannot create a temporary file"));
-  return {std::filesystem::path(name.data()), std::move(fd)};
+  return {std::move(path), std::move(fd)};
 }
 
 TempDir::TempDir(const std::string& prefix) {
@@ -108,15 +113,19 @@ TempDir::TempDir(const std::string& prefix) {
       std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/" + prefix + ".XXXXXX";
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
-  if (::mkdtemp(name.data()) == nullptr) {
+  path_ = track_temporary([&] {
+    return ::mkdtemp(name.data()) != nullptr ? std::filesystem::path(name.data())
+                                             : std::filesystem::path();
+  });
+  if (path_.empty()) {
     throw Error::system(pattern, errno_message("cannot create a temporary folder"));
   }
-  path_ = name.data();
 }
 
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);  // best effort: a destructor must not throw
+  untrack_temporary(path_);
 }
 
 TempFile::TempFile(TempFile&& other) noexcept
@@ -125,7 +134,9 @@ TempFile::TempFile(TempFile&& other) noexcept
 }
 
 TempFile::~TempFile() {
-  if (!path_.empty()) ::unlink(path_.c_str());
+  if (path_.empty()) return;
+  ::unlink(path_.c_str());
+  untrack_temporary(path_);
 }
 
 void TempFile::append(std::span<const std::byte> bytes) {
@@ -173,14 +184,18 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
       (dir / std::string(".").append(path_.filename().string()).append(".tmp.XXXXXX")).string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
-  fd_ = UniqueFd(::mkostemp(name.data(), O_CLOEXEC));
+  temp_path_ = track_temporary([&] {
+    fd_ = UniqueFd(::mkostemp(name.data(), O_CLOEXEC));
+    return fd_ ? std::filesystem::path(name.data()) : std::filesystem::path();
+  });
   if (!fd_) throw Error::system(path_.string(), errno_message("cannot create the output"));
-  temp_path_ = name.data();
   ::fchmod(fd_.get(), 0644);
 }
 
 AtomicFile::~AtomicFile() {
-  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+  if (temp_path_.empty()) return;
+  if (!committed_) ::unlink(temp_path_.c_str());
+  untrack_temporary(temp_path_);
 }
 
 void AtomicFile::write(std::span<const std::byte> bytes) {
@@ -194,10 +209,39 @@ void AtomicFile::write(std::string_view text) {
 void AtomicFile::commit() {
   if (::fsync(fd_.get()) != 0) throw Error::system(path_.string(), errno_message("fsync failed"));
   fd_.reset();
+  // A signal after the rename removes a path that is no longer there: the output stays.
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     throw Error::system(path_.string(), errno_message("cannot rename the output into place"));
   }
   committed_ = true;
+}
+
+void refuse_output_over_input(const std::filesystem::path& output,
+                              const std::vector<std::filesystem::path>& inputs) {
+  struct stat out {};
+  const bool exists = ::stat(output.c_str(), &out) == 0;
+  std::error_code ec;
+  // The folder the output will be in, resolved: a new file there is inside an input folder when
+  // that folder or one of its parents is one.
+  const std::filesystem::path parent =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(output, ec).parent_path(), ec);
+  for (const auto& input : inputs) {
+    struct stat in {};
+    if (::stat(input.c_str(), &in) != 0) continue;
+    if (exists && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+      throw Error::usage(output.string() + " is the input " + input.string() +
+                         ": write the output to another path");
+    }
+    if (!S_ISDIR(in.st_mode)) continue;
+    for (std::filesystem::path p = parent; !p.empty(); p = p.parent_path()) {
+      struct stat dir {};
+      if (::stat(p.c_str(), &dir) == 0 && dir.st_dev == in.st_dev && dir.st_ino == in.st_ino) {
+        throw Error::usage(output.string() + " is inside the input folder " + input.string() +
+                           ": write the output outside it");
+      }
+      if (p == p.root_path()) break;
+    }
+  }
 }
 
 }  // namespace pare

@@ -60,7 +60,11 @@ ContentReport check_content(const ImageTree& tree, const Image& image, const std
     report.problems.push_back({"user", "User " + image.config.config.user,
                                why + ": a runtime refuses to start the program"});
   }
-  if (!c.error.empty()) {
+  const bool class_reported = c.program_class == ProgramClass::kMissing ||
+                              c.program_class == ProgramClass::kNotExecutable ||
+                              c.program_class == ProgramClass::kWrongArchitecture ||
+                              c.program_class == ProgramClass::kNotElf;
+  if (!c.error.empty() && !class_reported) {
     // "<image>: <what>": the image name is the report's, keep the what.
     std::string what = c.error;
     if (what.starts_with(name + ": ")) what.erase(0, name.size() + 2);

@@ -138,7 +138,7 @@ grep -q '^bin:x:2:2:' "$WORK/passwd.txt" && skopeo inspect --config "oci-archive
 skopeo copy -q "oci-archive:$S/fat-arm64.tar" "oci:$WORK/wrong:x"
 umoci config --image "$WORK/wrong:x" --architecture amd64 --no-history >/dev/null 2>&1 ||
   umoci config --image "$WORK/wrong:x" --architecture amd64 >/dev/null
-expect_exit "an arm64 entrypoint in an amd64 image" 3 "the entrypoint /function/bootstrap is wrong-architecture: built for arm64 \(aarch64\), the image is linux/amd64" \
+expect_exit "an arm64 entrypoint in an amd64 image" 3 "the entrypoint /function/bootstrap is built for arm64 \(aarch64\), the image is linux/amd64" \
   -- "$PARE" slim "$WORK/wrong" -o "$WORK/wrong.tar"
 [ ! -e "$WORK/wrong.tar" ] && pass "nothing written for it" || fail "wrong.tar written"
 

@@ -59,8 +59,10 @@ struct Closure {
   std::vector<Library> libraries;
   std::vector<NeededFile> files;
   std::vector<std::string> warnings;
-  /// Why the closure is incomplete (an interpreter or library the loader would not find, a
-  /// symbol version a library lacks), "<image>: <what>"; empty when it is complete.
+  /// Why the program cannot start, "<image>: <what>": the entrypoint is missing (a symlink loop
+  /// included), not executable, not a program or built for another machine, or the closure is
+  /// incomplete (an interpreter or library the loader would not find, a symbol version a library
+  /// lacks); empty when it can. An image with no Entrypoint or Cmd has none.
   std::string error;
 
   /// The total bytes of `files`.

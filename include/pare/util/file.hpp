@@ -116,6 +116,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// Refuses (Error exit 2) an output path that would overwrite or write into an input: the same
+/// file (by device and inode: another spelling, a symlink or a hard link of it), or a path inside
+/// an input folder. An output that does not exist yet is only checked against the folders.
+void refuse_output_over_input(const std::filesystem::path& output,
+                              const std::vector<std::filesystem::path>& inputs);
+
 /// An output file that appears at its path only when commit() succeeds: written to a temporary
 /// file in the same folder, fsynced, then renamed over the path. Removed if never committed.
 class AtomicFile {
