@@ -33,6 +33,10 @@ void add_image_options(CLI::App& command, ImageOptions& options) {
                      "refuse a layer that inflates past this many bytes");
   command.add_option("--max-entries", options.max_entries,
                      "refuse a layer with more tar entries than this");
+  command.add_option("--max-path-bytes", options.max_path_bytes,
+                     "refuse an entry whose path or link target is longer (default 4096)");
+  command.add_option("--max-path-depth", options.max_path_depth,
+                     "refuse an entry whose path is deeper than this many names (default 512)");
 }
 
 void add_preset_option(CLI::App& command, Preset& preset, const std::string& description) {

@@ -16,10 +16,14 @@ struct ImageOptions {
   std::string name;      ///< --image NAME:TAG
   std::uint64_t max_layer_bytes = LayerLimits{}.max_uncompressed_bytes;
   std::uint64_t max_entries = LayerLimits{}.max_entries;
+  std::uint64_t max_path_bytes = LayerLimits{}.max_path_bytes;
+  std::uint64_t max_path_depth = LayerLimits{}.max_path_depth;
 
   /// The selector the flags describe; throws a usage Error for a malformed --platform.
   ImageSelector selector() const;
-  LayerLimits limits() const { return {max_layer_bytes, max_entries}; }
+  LayerLimits limits() const {
+    return {max_layer_bytes, max_entries, max_path_bytes, max_path_depth};
+  }
 };
 
 /// Adds IMAGE, --platform, --image and the limits to a subcommand.

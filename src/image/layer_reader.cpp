@@ -50,6 +50,35 @@ class CountingSource : public ByteSource {
 
 constexpr std::uint64_t kProgressStep = std::uint64_t{4} << 20U;
 
+/// What makes `entry` pass a path limit, or "" when none does. The path is shown cut short.
+std::string path_past_limits(const TarEntry& entry, const LayerLimits& limits) {
+  const auto shown = [](const std::string& path) {
+    return "\"" + (path.size() > 60 ? path.substr(0, 60) + "..." : path) + "\"";
+  };
+  if (entry.path.size() > limits.max_path_bytes) {
+    return "entry " + shown(entry.path) + " has a path of " + std::to_string(entry.path.size()) +
+           " bytes, past the limit of " + std::to_string(limits.max_path_bytes) +
+           " (--max-path-bytes)";
+  }
+  if (entry.link_target.size() > limits.max_path_bytes) {
+    return "entry " + shown(entry.path) + " links to a path of " +
+           std::to_string(entry.link_target.size()) + " bytes, past the limit of " +
+           std::to_string(limits.max_path_bytes) + " (--max-path-bytes)";
+  }
+  std::uint64_t depth = 0;
+  bool in_name = false;
+  for (const char c : entry.path) {
+    if (c != '/' && !in_name) ++depth;
+    in_name = c != '/';
+  }
+  if (depth > limits.max_path_depth) {
+    return "entry " + shown(entry.path) + " is " + std::to_string(depth) +
+           " folders deep, past the limit of " + std::to_string(limits.max_path_depth) +
+           " (--max-path-depth)";
+  }
+  return {};
+}
+
 /// "img.tar: blobs/sha256/ab..: cannot decompress: ..." -> "cannot decompress: ...": a
 /// collected fault names its layer itself.
 std::string without_prefix(std::string message, const std::string& name) {
@@ -103,6 +132,12 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
         if (++stats.entries > limits.max_entries) {
           const std::string what =
               "has more than " + std::to_string(limits.max_entries) + " entries";
+          if (!collect) throw Error::bad_input(name, what);
+          scan.fault_check = "layer-limit";
+          scan.fault = what;
+          break;
+        }
+        if (const std::string what = path_past_limits(entry, limits); !what.empty()) {
           if (!collect) throw Error::bad_input(name, what);
           scan.fault_check = "layer-limit";
           scan.fault = what;

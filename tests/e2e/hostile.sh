@@ -92,6 +92,42 @@ cannot_start "a garbage entrypoint" "$H/garbage.tar" "the entrypoint /app is not
 cannot_start "a truncated ELF entrypoint" "$H/truncated.tar" \
   "the entrypoint /app is not a program: malformed ELF"
 
+# Paths too long or too deep for the tree's work to stay linear: one entry whose path is 64 KiB
+# (32,000 folders, all implicit) and one of 4,500 bytes in 16 names, by GNU tar (--transform);
+# refused naming the limit, in little memory.
+need /usr/bin/time
+DEEP=$WORK/deep
+mkdir -p "$DEEP/root"
+echo x >"$DEEP/root/x"
+long=$(printf 'd/%.0s' $(seq 32000))x
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$DEEP/root" \
+  --transform "s|^x\$|$long|" -cf "$DEEP/layer.tar" x
+wide=$(printf "$(printf 'n%.0s' $(seq 280))/%.0s" $(seq 16))x
+tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$DEEP/root" \
+  --transform "s|^x\$|$wide|" -cf "$DEEP/layer2.tar" x
+for l in layer layer2; do
+  # One layer: rootfs_image's layer is replaced by the crafted one (its diff_id recomputed).
+  d=$(mktemp -d "$WORK/image.XXXXXX")
+  cp "$DEEP/$l.tar" "$d/layer.tar"
+  diff=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+  printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/x"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diff" >"$d/c.json"
+  cfg=$(sha256sum "$d/c.json" | cut -d' ' -f1)
+  mv "$d/c.json" "$d/$cfg.json"
+  printf '[{"Config":"%s.json","RepoTags":["deep:latest"],"Layers":["layer.tar"]}]' "$cfg" >"$d/manifest.json"
+  tar -C "$d" -cf "$DEEP/$l-image.tar" manifest.json "$cfg.json" layer.tar
+done
+expect_exit "a 64 KiB path" 3 "layer 0 .*entry \"d/d/d.*\.\.\.\" has a path of 64001 bytes, past the limit of 4096 \(--max-path-bytes\)" -- \
+  "$PARE" analyze "$DEEP/layer-image.tar"
+/usr/bin/time -f '%M' -o "$WORK/peak" "$PARE" analyze "$DEEP/layer-image.tar" >/dev/null 2>&1 || true
+peak=$(tail -1 "$WORK/peak")
+[ "${peak:-999999}" -lt 102400 ] && pass "the 64 KiB path: peak memory ${peak} KiB, under 100 MiB" ||
+  fail "the 64 KiB path: peak memory ${peak} KiB"
+expect_exit "a path past --max-path-depth" 3 "is 32001 folders deep, past the limit of 1000 \(--max-path-depth\)" -- \
+  "$PARE" analyze --max-path-bytes 100000 --max-path-depth 1000 "$DEEP/layer-image.tar"
+expect_exit "a 4,500-byte path of 17 names" 3 "has a path of 4497 bytes, past the limit of 4096" -- \
+  "$PARE" slim "$DEEP/layer2-image.tar" -o "$WORK/deep-out.tar"
+rm -rf "$DEEP"
+
 # Nothing lost: an output path that is the input is refused, and a slim ended by a signal or a
 # full disk leaves no temporary file and the old output as it was.
 expect_exit "slim -o the input itself" 2 "is the input" -- "$PARE" slim "$F/churn-oci-gzip.tar" -o "$F/churn-oci-gzip.tar"
