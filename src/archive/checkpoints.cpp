@@ -77,12 +77,10 @@ void Checkpoints::clear(Compression kind) {
   states_.reset();
   states_size_ = 0;
   kind_ = kind;
-  usable_ = true;
 }
 
 void Checkpoints::set_unusable() {
   clear(Compression::kNone);
-  usable_ = false;
 }
 
 void Checkpoints::add(std::uint64_t plain_offset, std::uint64_t stored_offset,
@@ -117,7 +115,7 @@ std::unique_ptr<ByteSource> Checkpoints::open_at(std::uint64_t plain_offset,
   auto source =
       std::make_unique<ResumedSource>(std::make_unique<NamedSource>(open_stored(from.stored), name),
                                       plain_offset - from.plain, plain_offset, stats_);
-  if (!usable_) {
+  if (!usable()) {
     // No decoder recorded it: whatever the first pass used (zlib, none) reads it again.
     source->set_plain(open_decompressed(source->stored(), nullptr));
   } else if (kind_ == Compression::kZstd) {

@@ -2,6 +2,11 @@
 
 namespace pare {
 
+bool cannot_start(ProgramClass c) {
+  return c == ProgramClass::kMissing || c == ProgramClass::kNotExecutable ||
+         c == ProgramClass::kWrongArchitecture || c == ProgramClass::kNotElf;
+}
+
 std::string_view to_string(ProgramClass c) {
   switch (c) {
     case ProgramClass::kNone:

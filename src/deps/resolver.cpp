@@ -134,7 +134,7 @@ Closure Resolver::run() {
   if (program.empty()) {
     closure_.program_class = ProgramClass::kMissing;
     closure_.detail = closure_.argv.front() + " is not in any folder of PATH";
-    closure_.error = cannot_start();
+    closure_.error = cannot_start_error();
     return closure_;
   }
   closure_.program = program;
@@ -143,14 +143,15 @@ Closure Resolver::run() {
   } catch (const Error& e) {
     closure_.error = e.what();
   }
-  if (closure_.error.empty()) closure_.error = cannot_start();
+  if (closure_.error.empty()) closure_.error = cannot_start_error();
   // Data a program reads that no loader names: kept when the image has them.
   keep("/etc/ssl/certs/ca-certificates.crt", "CA certificates");
   keep_tree("/usr/share/zoneinfo", "time zone data");
   return closure_;
 }
 
-std::string Resolver::cannot_start() const {
+std::string Resolver::cannot_start_error() const {
+  if (!cannot_start(closure_.program_class)) return {};
   std::string why;
   switch (closure_.program_class) {
     case ProgramClass::kMissing:
@@ -162,11 +163,9 @@ std::string Resolver::cannot_start() const {
     case ProgramClass::kWrongArchitecture:  // the detail says for which: "built for arm64 .."
       why = closure_.detail.empty() ? "is built for another architecture" : "is";
       break;
-    case ProgramClass::kNotElf:
+    default:  // kNotElf
       why = "is not a program";
       break;
-    default:
-      return {};
   }
   const std::string program = closure_.program.empty() ? closure_.argv.front() : closure_.program;
   if (!closure_.detail.empty()) {

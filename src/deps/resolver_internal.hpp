@@ -71,7 +71,7 @@ class Resolver {
   void classify_and_resolve(const std::string& program, const std::string& reason);
   /// closure_.error for an entrypoint of a class that cannot start (missing, not executable,
   /// not a program, another machine's); empty for the others.
-  std::string cannot_start() const;
+  std::string cannot_start_error() const;
   void resolve_elf(const std::string& program, const ElfInfo& info);
   void resolve_object(const std::string& object);
   std::string program_loader();

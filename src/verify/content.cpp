@@ -60,11 +60,7 @@ ContentReport check_content(const ImageTree& tree, const Image& image, const std
     report.problems.push_back({"user", "User " + image.config.config.user,
                                why + ": a runtime refuses to start the program"});
   }
-  const bool class_reported = c.program_class == ProgramClass::kMissing ||
-                              c.program_class == ProgramClass::kNotExecutable ||
-                              c.program_class == ProgramClass::kWrongArchitecture ||
-                              c.program_class == ProgramClass::kNotElf;
-  if (!c.error.empty() && !class_reported) {
+  if (!c.error.empty() && !cannot_start(c.program_class)) {  // the class's problem says it
     // "<image>: <what>": the image name is the report's, keep the what.
     std::string what = c.error;
     if (what.starts_with(name + ": ")) what.erase(0, name.size() + 2);

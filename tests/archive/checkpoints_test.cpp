@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -107,17 +108,24 @@ void check_everywhere(const Checkpoints& index, const std::vector<std::byte>& st
   CHECK(after.inflated - before.inflated < far);
 }
 
-/// The Error exit code and message reading from `offset` to the end of `stored` gives.
-std::string error_at(const Checkpoints& index, const std::vector<std::byte>& stored,
-                     std::uint64_t offset) {
+/// The message of the Error (exit 3) `read` throws, or "(no error)".
+std::string bad_input_of(const std::function<void()>& read) {
   try {
-    auto source = index.open_at(offset, opener(stored), "layer.tar.gz");
-    read_rest(*source, 65536);
+    read();
   } catch (const Error& e) {
     CHECK(e.code() == ExitCode::kBadInput);
     return e.what();
   }
   return "(no error)";
+}
+
+/// The Error exit code and message reading from `offset` to the end of `stored` gives.
+std::string error_at(const Checkpoints& index, const std::vector<std::byte>& stored,
+                     std::uint64_t offset) {
+  return bad_input_of([&] {
+    auto source = index.open_at(offset, opener(stored), "layer.tar.gz");
+    read_rest(*source, 65536);
+  });
 }
 
 }  // namespace
@@ -299,15 +307,11 @@ TEST_CASE("zstd: a first pass over a truncated or corrupt stream fails with exit
   const TempDir dir("pare-zstd");
   must_run("cd " + dir.path().string() + " && seq 1 300000 | zstd -q -c > s.zst");
   const auto stored = file_bytes(dir.path() / "s.zst");
-  const auto fails = [](std::vector<std::byte> bytes) -> std::string {
-    try {
+  const auto fails = [](const std::vector<std::byte>& bytes) {
+    return bad_input_of([&] {
       Checkpoints index(kSpacing);
       first_pass(bytes, index, 65536, Compression::kZstd);
-    } catch (const Error& e) {
-      CHECK(e.code() == ExitCode::kBadInput);
-      return e.what();
-    }
-    return "(no error)";
+    });
   };
   auto cut = stored;
   cut.resize(cut.size() / 2);

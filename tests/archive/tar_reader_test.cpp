@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "../support.hpp"
 #include "pare/archive/compression.hpp"
@@ -79,4 +82,58 @@ TEST_CASE("a truncated tar is a bad-input error naming the source") {
     CHECK(e.code() == ExitCode::kBadInput);
     CHECK(std::string(e.what()).find("bad-truncated-outer.tar") != std::string::npos);
   }
+}
+
+namespace {
+
+/// A file range that counts what is read of it and what is skipped.
+class CountedRange final : public ByteSource {
+ public:
+  explicit CountedRange(const std::filesystem::path& file)
+      : inner_(std::make_shared<const UniqueFd>(open_read(file)), 0,
+               std::filesystem::file_size(file), file.string()) {}
+  std::size_t read(std::span<std::byte> buf) override {
+    const std::size_t n = inner_.read(buf);
+    read_ += n;
+    return n;
+  }
+  std::uint64_t skip(std::uint64_t count) override {
+    const std::uint64_t n = inner_.skip(count);
+    skipped_ += n;
+    return n;
+  }
+  std::string name() const override { return inner_.name(); }
+  std::uint64_t read_bytes() const { return read_; }
+  std::uint64_t skipped_bytes() const { return skipped_; }
+
+ private:
+  FileRangeSource inner_;
+  std::uint64_t read_ = 0;
+  std::uint64_t skipped_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("TarReader skips a member it does not read by seeking, offsets still exact") {
+  if (!have_tool("tar")) return;
+  const TempDir dir("pare-tarskip");
+  const auto d = dir.path().string();
+  must_run("cd " + d + " && mkdir m && head -c 8388608 /dev/zero > m/big && echo small > m/small" +
+           " && tar --sort=name -C m -cf t.tar big small");
+  const auto expected = gnu_tar_offsets(d + "/t.tar");
+  REQUIRE(expected.size() == 2);
+  CountedRange source(dir.path() / "t.tar");
+  TarReader reader(source);
+  TarEntry entry;
+  std::vector<std::uint64_t> offsets;
+  std::string small;
+  while (reader.next(entry)) {
+    offsets.push_back(reader.data_offset());
+    if (entry.path == "small") small = to_string(read_entry_data(reader, 100));
+  }
+  CHECK(offsets == std::vector<std::uint64_t>{expected[0].second, expected[1].second});
+  CHECK(small == "small\n");
+  // The 8 MiB member is seeked past, not read: only headers and a buffer's worth are read.
+  CHECK(source.skipped_bytes() >= (std::uint64_t{7} << 20U));
+  CHECK(source.read_bytes() < (std::uint64_t{1} << 20U));
 }

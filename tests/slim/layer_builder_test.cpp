@@ -62,6 +62,20 @@ std::string member(const LayerBlob& blob, const std::string& path) {
   return must_run("tar -xzOf '" + blob.file->path().string() + "' '" + path + "'");
 }
 
+/// Slims an image of the program (/app/hello), 12 MiB of noise and /srv/late.txt, keeping the
+/// late file: the program and the file are in the layer written, the noise is not.
+std::vector<PlannedImage> slim_keeping_late_file(const Bundle& bundle, const std::string& program) {
+  SlimRequest request;
+  request.options.keep = {"/srv/late.txt"};
+  std::vector<PlannedImage> planned = plan_slim(bundle, request);
+  REQUIRE(planned.size() == 1);
+  const auto blobs = build_slim_layers(planned[0].plan, planned[0].sources(), SlimOptions{});
+  CHECK(member(blobs[0], "srv/late.txt") == "kept, after the noise\n");
+  CHECK(member(blobs[0], "app/hello") == program);
+  CHECK(listing(blobs[0]).find("big/noise") == std::string::npos);
+  return planned;
+}
+
 }  // namespace
 
 TEST_CASE("layer builder: the bytes of every origin end up in the layer") {
@@ -252,14 +266,7 @@ TEST_CASE("slim's copy pass inflates a gzip layer from the checkpoint before a k
   write_image(scratch.path() / "img.tar", {layer}, "/app/hello");
   const auto bundle = open_bundle((scratch.path() / "img.tar").string());
 
-  SlimRequest request;
-  request.options.keep = {"/srv/late.txt"};
-  const std::vector<PlannedImage> planned = plan_slim(*bundle, request);
-  REQUIRE(planned.size() == 1);
-  const auto blobs = build_slim_layers(planned[0].plan, planned[0].sources(), SlimOptions{});
-  CHECK(member(blobs[0], "srv/late.txt") == "kept, after the noise\n");
-  CHECK(member(blobs[0], "app/hello") == program);
-  CHECK(listing(blobs[0]).find("big/noise") == std::string::npos);
+  const std::vector<PlannedImage> planned = slim_keeping_late_file(*bundle, program);
 
   const LayerFiles& files = *planned[0].layer_files;
   const Checkpoints& index = files.checkpoints(0);
@@ -311,13 +318,7 @@ TEST_CASE(
   write_image_archive(scratch.path() / "img.tar", {{{}, bytes_of(config.dump()), {blob}}}, {});
   const auto bundle = open_bundle((scratch.path() / "img.tar").string());
 
-  SlimRequest request;
-  request.options.keep = {"/srv/late.txt"};
-  const std::vector<PlannedImage> planned = plan_slim(*bundle, request);
-  REQUIRE(planned.size() == 1);
-  const auto blobs = build_slim_layers(planned[0].plan, planned[0].sources(), SlimOptions{});
-  CHECK(member(blobs[0], "srv/late.txt") == "kept, after the noise\n");
-  CHECK(member(blobs[0], "app/hello") == program);
+  const std::vector<PlannedImage> planned = slim_keeping_late_file(*bundle, program);
 
   const LayerFiles& files = *planned[0].layer_files;
   const Checkpoints& index = files.checkpoints(0);

@@ -35,7 +35,7 @@ class Checkpoints {
   /// False when the stream was not decompressed by a decoder that records checkpoints (a gzip
   /// header ISA-L refuses went to zlib, or no compression at all): then open_at reads from the
   /// start.
-  bool usable() const { return usable_; }
+  bool usable() const { return kind_ != Compression::kNone; }
   /// The plain offset of each checkpoint, in order (the first is 0).
   std::vector<std::uint64_t> plain_offsets() const;
   /// Bytes of inflate states in the temporary file.
@@ -83,8 +83,7 @@ class Checkpoints {
   std::vector<Point> points_;
   std::unique_ptr<TempFile> states_;
   std::uint64_t states_size_ = 0;
-  Compression kind_ = Compression::kGzip;
-  bool usable_ = true;
+  Compression kind_ = Compression::kGzip;  ///< of the stream recorded; kNone: not usable
   std::shared_ptr<Stats> stats_;
 };
 

@@ -27,6 +27,10 @@ enum class ProgramClass {
 /// "static-pie", "dynamic", "script".
 std::string_view to_string(ProgramClass c);
 
+/// Whether an entrypoint of this class can never start: missing, not executable, another
+/// machine's, or not a program (an image with no entrypoint has nothing to start).
+bool cannot_start(ProgramClass c);
+
 /// One path the program needs, and why.
 struct NeededFile {
   std::string path;    ///< absolute, inside the image
