@@ -7,6 +7,8 @@ packages=(
   cmake g++ make pkg-config libarchive-dev libcli11-dev nlohmann-json3-dev libssl-dev doctest-dev libisal-dev libzstd-dev
   # formatting and linting
   clang-format clang-tidy
+  # the sanitizer and fuzzing build (clang: AddressSanitizer, UBSan, libFuzzer)
+  clang libclang-rt-14-dev
   # fixtures and independent validators
   tar gzip zstd coreutils findutils gawk fakeroot jq skopeo umoci python3-jsonschema
   # real programs for the loader tests: static, dynamic and arm64

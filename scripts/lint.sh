@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fails when a C++ file is not clang-format clean, when a part includes a part above it
 # (scripts/check-layering.sh), or when src/ has a clang-tidy finding (.clang-tidy makes every
-# finding an error). Needs build/compile_commands.json (scripts/build.sh). Quiet on success.
+# finding an error). Needs the compile_commands.json of a configured build folder: build/
+# (scripts/build.sh) unless PARE_LINT_BUILD names another. Quiet on success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f build/compile_commands.json ] ||
-  { echo "lint: build/compile_commands.json is missing: run scripts/build.sh first" >&2; exit 2; }
+build=${PARE_LINT_BUILD:-build}
+[ -f "$build/compile_commands.json" ] ||
+  { echo "lint: $build/compile_commands.json is missing: run scripts/build.sh first" >&2; exit 2; }
 mapfile -t files < <(git ls-files -co --exclude-standard '*.cpp' '*.hpp')
 clang-format --dry-run --Werror "${files[@]}"
 bash scripts/check-layering.sh
@@ -15,7 +17,7 @@ mapfile -t sources < <(git ls-files -co --exclude-standard 'src/*.cpp')
 log=$(mktemp "${TMPDIR:-/tmp}/pare-lint.XXXXXX")
 trap 'rm -f "$log"' EXIT
 rc=0
-printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p build --quiet >"$log" 2>&1 || rc=$?
+printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet >"$log" 2>&1 || rc=$?
 grep -vE '^[0-9]+ warnings? (and [0-9]+ errors? )?generated\.$' "$log" || true
 if [ "$rc" -ne 0 ]; then
   echo "lint: clang-tidy failed (exit $rc)" >&2

@@ -205,7 +205,7 @@ void LayerAccounting::add_waste_layer(const std::vector<TarEntry>& entries) {
   paths.reserve(entries.size());
   for (const TarEntry& entry : entries) {
     std::string path = normalize_path(entry.path).value_or("");
-    const std::string_view name = base_name(path);
+    const std::string name = base_name(path);
     if (name == kOpaqueMarker) {
       remove_waste_subtree(parent_path(path), /*keep_root=*/true);
       path.clear();

@@ -14,6 +14,7 @@ constexpr std::size_t kChunkSize = std::size_t{64} << 10U;
 
 std::size_t MemorySource::read(std::span<std::byte> buf) {
   const std::size_t n = std::min(buf.size(), bytes_.size() - pos_);
+  if (n == 0) return 0;  // an empty source's data() may be null, which memcpy must not get
   std::memcpy(buf.data(), bytes_.data() + pos_, n);
   pos_ += n;
   return n;
