@@ -11,7 +11,7 @@ namespace pare {
 
 AnalyzeReport analyze_image(const Bundle& bundle, const AnalyzeRequest& request,
                             const Progress& progress) {
-  const Image image = load_image(bundle, request.selector);
+  const Image image = load_image(bundle, request.selector, request.limits);
   LayerAccounting accounting;
   BuildTreeOptions reading;
   reading.limits = request.limits;

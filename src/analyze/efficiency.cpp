@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -27,31 +26,26 @@ bool is_descendant(std::string_view path, std::string_view root) {
   return path.size() > root.size() && path.starts_with(root) && path[root.size()] == '/';
 }
 
-/// The key a map ordered by DiveLess (or bytewise) gives a folder's first descendant.
-std::string first_descendant_key(const std::string& root) {
-  return root + "/";
-}
-
 }  // namespace
 
-bool LayerAccounting::DiveLess::operator()(const std::string& a, const std::string& b) const {
-  // Bytewise but for '/', which ranks below every other byte: only the first difference counts.
-  // Paths share long prefixes ("usr/lib/x86_64-linux-gnu/"), so equal words are skipped first.
-  const std::size_t n = std::min(a.size(), b.size());
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t x = 0;
-    std::uint64_t y = 0;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) break;
+LayerAccounting::DiveNode::~DiveNode() {
+  std::vector<std::unique_ptr<DiveNode>> doomed;
+  for (auto& [name, c] : children) doomed.push_back(std::move(c));
+  children.clear();
+  while (!doomed.empty()) {
+    const std::unique_ptr<DiveNode> node = std::move(doomed.back());
+    doomed.pop_back();
+    for (auto& [name, c] : node->children) doomed.push_back(std::move(c));
+    node->children.clear();
   }
-  while (i < n && a[i] == b[i]) ++i;
-  if (i == n) return a.size() < b.size();
-  const auto rank = [](char c) {
-    return c == '/' ? 0U : static_cast<unsigned>(static_cast<unsigned char>(c)) + 1U;
-  };
-  return rank(a[i]) < rank(b[i]);
+}
+
+LayerAccounting::DiveNode& LayerAccounting::DiveNode::child(std::string_view name) {
+  auto it = children.find(name);
+  if (it == children.end()) {
+    it = children.emplace(std::string(name), std::make_unique<DiveNode>()).first;
+  }
+  return *it->second;
 }
 
 void LayerAccounting::add_layer(const std::vector<TarEntry>& entries) {
@@ -64,79 +58,134 @@ void LayerAccounting::add_layer(const std::vector<TarEntry>& entries) {
 // stacks it (every node, implicit ones included, replaces the stacked node's info; a whiteout
 // removes its target's subtree).
 void LayerAccounting::add_dive_layer(const std::vector<TarEntry>& entries) {
-  struct LayerNode {
-    std::uint64_t size = 0;
-    bool is_dir = false;
-  };
-  std::map<std::string, LayerNode, DiveLess> tree;
+  DiveNode tree;
   std::uint64_t layer_size = 0;
-  // The folders above the entry before, all added: siblings follow one another in a tar, and
+  // The folder of the entry before, all added: siblings follow one another in a tar, and
   // their folders need adding only once.
-  std::string added_parent;
+  DiveNode* added_parent = nullptr;
+  std::string added_parent_path;
   for (const TarEntry& entry : entries) {
     const std::optional<std::string> path = normalize_path(entry.path);
     if (!path || path->empty()) continue;  // dive skips "."; pare refuses an escaping path
     layer_size += entry.size;
     const std::vector<std::string_view> parts = split_path(*path);
     std::string parent = parent_path(*path);
-    std::string key;
+    DiveNode* node = &tree;
     std::size_t i = 0;
-    if (!parent.empty() && parent == added_parent) {
-      key = std::move(parent);
+    if (added_parent != nullptr && !parent.empty() && parent == added_parent_path) {
+      node = added_parent;
       i = parts.size() - 1;
     }
     for (; i < parts.size(); ++i) {
       if (parts[i].starts_with(kOpaquePrefix)) break;
-      if (i + 1 == parts.size()) added_parent = key;
-      key = join_path(key, parts[i]);
-      if (i + 1 == parts.size()) {
-        tree[key] = LayerNode{entry.size, entry.type == EntryType::kDir};
-      } else {
-        tree.try_emplace(key);
+      const bool leaf = i + 1 == parts.size();
+      if (leaf) {
+        added_parent = node;
+        added_parent_path = std::move(parent);
+      }
+      node = &node->child(parts[i]);
+      if (leaf) {
+        node->size = entry.size;
+        node->is_dir = entry.type == EntryType::kDir;
       }
     }
   }
   layer_sizes_.push_back(layer_size);
+  count_dive_leaves(tree);
+  stack_dive_layer(tree);
+}
 
-  // Efficiency: every leaf, against the layers below.
-  for (auto it = tree.begin(); it != tree.end(); ++it) {
-    const auto next = std::next(it);
-    if (next != tree.end() && is_descendant(next->first, it->first)) continue;  // not a leaf
-    std::uint64_t size = it->second.size;
-    std::string path = it->first;
-    if (base_name(it->first).starts_with(kWhiteoutPrefix)) {
-      path = whiteout_target(it->first);
-      const auto below = stacked_.find(path);
-      if (below == stacked_.end())
-        break;  // dive's visitor errors: the rest of the layer is skipped
+const LayerAccounting::DiveNode* LayerAccounting::find_stacked(std::string_view path) const {
+  const DiveNode* node = &stacked_;
+  for (const std::string_view part : split_path(path)) {
+    const auto it = node->children.find(part);
+    if (it == node->children.end()) return nullptr;
+    node = it->second.get();
+  }
+  return node == &stacked_ ? nullptr : node;
+}
+
+// Efficiency: every leaf of the layer, depth first, against the layers below.
+void LayerAccounting::count_dive_leaves(const DiveNode& layer) {
+  using Children = std::map<std::string, std::unique_ptr<DiveNode>, std::less<>>;
+  struct Level {
+    const DiveNode* node;
+    Children::const_iterator next;
+    std::size_t mark;  ///< the node's path is path[0, mark)
+  };
+  std::string path;
+  std::vector<Level> stack{{&layer, layer.children.begin(), 0}};
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    if (level.next == level.node->children.end()) {
+      stack.pop_back();
+      continue;
+    }
+    const auto& [name, child] = *level.next++;
+    path.resize(level.mark);
+    if (!path.empty()) path += '/';
+    path += name;
+    if (!child->children.empty()) {
+      stack.push_back({child.get(), child->children.begin(), path.size()});
+      continue;
+    }
+    std::uint64_t size = child->size;
+    const bool whiteout = name.starts_with(kWhiteoutPrefix);
+    const std::string target = whiteout ? whiteout_target(path) : std::string();
+    if (whiteout) {
+      const DiveNode* below = find_stacked(target);
+      if (below == nullptr) return;  // dive's visitor errors: the rest of the layer is skipped
       size = 0;
-      if (below->second.is_dir) {
-        for (auto sub = below;
-             sub != stacked_.end() && (sub == below || is_descendant(sub->first, below->first));
-             ++sub) {
-          size += sub->second.size;
+      if (below->is_dir) {
+        std::vector<const DiveNode*> todo{below};
+        while (!todo.empty()) {
+          const DiveNode* n = todo.back();
+          todo.pop_back();
+          size += n->size;
+          for (const auto& [sub_name, sub] : n->children) todo.push_back(sub.get());
         }
       }
     }
-    PathStats& stats = paths_[path];
+    PathStats& stats = paths_[whiteout ? target : path];
     stats.cumulative += size;
     if (stats.count == 0 || size < stats.minimum) stats.minimum = size;
     ++stats.count;
   }
+}
 
-  // Stack this layer for the next ones. Both maps are in the same order: each key goes in just
-  // after the one before (the hint), not by a search from the root.
-  auto next = stacked_.begin();
-  for (const auto& [key, node] : tree) {
-    if (base_name(key).starts_with(kWhiteoutPrefix)) {
-      const std::string target = whiteout_target(key);
-      const auto first = stacked_.find(target);
-      if (first == stacked_.end()) continue;
-      auto last = stacked_.lower_bound(first_descendant_key(target));
-      while (last != stacked_.end() && is_descendant(last->first, target)) ++last;
-      next = stacked_.erase(first, last);
-    } else {
-      next = std::next(stacked_.insert_or_assign(next, key, DiveNode{node.size, node.is_dir}));
+// Stacks the layer for the next ones: both trees walked together, depth first.
+void LayerAccounting::stack_dive_layer(const DiveNode& layer) {
+  using Children = std::map<std::string, std::unique_ptr<DiveNode>, std::less<>>;
+  struct Level {
+    const DiveNode* node;
+    Children::const_iterator next;
+    DiveNode* stacked;
+  };
+  std::vector<Level> stack{{&layer, layer.children.begin(), &stacked_}};
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    if (level.next == level.node->children.end()) {
+      stack.pop_back();
+      continue;
+    }
+    const auto& [name, child] = *level.next++;
+    DiveNode* parent = level.stacked;
+    if (name.starts_with(kWhiteoutPrefix)) {
+      const std::string_view target = std::string_view(name).substr(kWhiteoutPrefix.size());
+      if (const auto it = parent->children.find(target); it != parent->children.end()) {
+        parent->children.erase(it);
+      }
+      // A whiteout is no node of its own; what a tar puts below one is (by its whole path in
+      // dive's map), so it gets a node here that no lookup can reach but through it.
+      if (child->children.empty()) continue;
+    }
+    DiveNode& stacked = parent->child(name);
+    if (!name.starts_with(kWhiteoutPrefix)) {
+      stacked.size = child->size;
+      stacked.is_dir = child->is_dir;
+    }
+    if (!child->children.empty()) {
+      stack.push_back({child.get(), child->children.begin(), &stacked});
     }
   }
 }

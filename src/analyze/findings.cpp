@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace pare {
@@ -96,6 +97,72 @@ std::uint64_t file_bytes(const Node& node) {
   return node.type == EntryType::kFile ? node.size : 0;
 }
 
+/// The `top` largest paths offered, largest first, then by path. Only those that may still be
+/// among them are copied: what it keeps does not grow with how many are offered.
+class Largest {
+ public:
+  explicit Largest(std::size_t top) : top_(top) {}
+
+  void offer(const std::string& path, std::uint64_t bytes) {
+    if (top_ == 0) return;
+    if (kept_.size() == top_ && !ranks_before(bytes, path, kept_.front())) return;
+    kept_.push_back({path, bytes});
+    std::push_heap(kept_.begin(), kept_.end(), by_rank);
+    if (kept_.size() > top_) {
+      std::pop_heap(kept_.begin(), kept_.end(), by_rank);
+      kept_.pop_back();
+    }
+  }
+
+  std::vector<SizedPath> take() && {
+    std::sort(kept_.begin(), kept_.end(), by_rank);
+    return std::move(kept_);
+  }
+
+ private:
+  static bool ranks_before(std::uint64_t bytes, const std::string& path, const SizedPath& b) {
+    return bytes != b.bytes ? bytes > b.bytes : path < b.path;
+  }
+  static bool by_rank(const SizedPath& a, const SizedPath& b) {
+    return ranks_before(a.bytes, a.path, b);
+  }
+
+  std::size_t top_;
+  std::vector<SizedPath> kept_;  ///< a heap whose front ranks last
+};
+
+/// Offers every folder below the root that has file bytes below it, with their sum. Post-order
+/// over one path buffer, without recursion: a path 32,000 folders deep costs its own length,
+/// not the sum of its prefixes'.
+void offer_folders(const Node& root, Largest& largest) {
+  struct Level {
+    const Node* dir;
+    std::map<std::string, std::unique_ptr<Node>, std::less<>>::const_iterator next;
+    std::size_t mark;  ///< the folder's path is path[0, mark)
+    std::uint64_t bytes;
+  };
+  std::string path;
+  std::vector<Level> stack{{&root, root.children.begin(), 0, 0}};
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    path.resize(level.mark);
+    if (level.next == level.dir->children.end()) {
+      const std::uint64_t bytes = level.bytes;
+      if (stack.size() > 1 && bytes > 0) largest.offer(path, bytes);
+      stack.pop_back();
+      if (!stack.empty()) stack.back().bytes += bytes;
+      continue;
+    }
+    const auto& [name, child] = *level.next++;
+    if (child->children.empty()) {
+      level.bytes += file_bytes(*child);
+      continue;
+    }
+    path.append("/").append(name);
+    stack.push_back({child.get(), child->children.begin(), path.size(), 0});
+  }
+}
+
 }  // namespace
 
 Findings find_findings(const Rootfs& rootfs, std::size_t top) {
@@ -104,8 +171,7 @@ Findings find_findings(const Rootfs& rootfs, std::size_t top) {
   f.package_managers = programs(rootfs, kPackageManagers);
 
   // One walk: setuid, world-writable, per-folder totals, static libraries, duplicates.
-  std::map<std::string, std::uint64_t> folder_bytes;
-  std::vector<SizedPath> files;
+  Largest files(top);
   std::map<std::string, std::vector<std::string>> by_hash;
   std::map<std::string, std::uint64_t> hash_size;
   Finding static_libs{"static-libs", "static libraries", 0, 0, {}};
@@ -120,11 +186,7 @@ Findings find_findings(const Rootfs& rootfs, std::size_t top) {
     }
     const std::uint64_t bytes = file_bytes(node);
     if (bytes == 0) return;
-    files.push_back({path, bytes});
-    for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
-         slash = path.find('/', slash + 1)) {
-      folder_bytes[path.substr(0, slash)] += bytes;
-    }
+    files.offer(path, bytes);
     if (path.ends_with(".a") && path.find("/lib") != std::string::npos) {
       static_libs.bytes += bytes;
       ++static_libs.files;
@@ -166,18 +228,10 @@ Findings find_findings(const Rootfs& rootfs, std::size_t top) {
     f.categories.push_back(std::move(t));
   }
 
-  auto largest = [&](std::vector<SizedPath> list) {
-    std::sort(list.begin(), list.end(), [](const SizedPath& a, const SizedPath& b) {
-      return a.bytes != b.bytes ? a.bytes > b.bytes : a.path < b.path;
-    });
-    if (list.size() > top) list.resize(top);
-    return list;
-  };
-  f.largest_files = largest(std::move(files));
-  std::vector<SizedPath> folders;
-  folders.reserve(folder_bytes.size());
-  for (const auto& [path, bytes] : folder_bytes) folders.push_back({path, bytes});
-  f.largest_folders = largest(std::move(folders));
+  f.largest_files = std::move(files).take();
+  Largest folders(top);
+  offer_folders(rootfs.root(), folders);
+  f.largest_folders = std::move(folders).take();
 
   for (auto& [hash, paths] : by_hash) {
     if (paths.size() > 1) f.duplicates.push_back({hash, hash_size[hash], paths});

@@ -21,11 +21,23 @@ int run_ls(const LsOptions& options) {
   request.limits = options.image.limits();
   request.path = options.path;
   const auto bundle = open_bundle(options.image.image);
-  const std::vector<ListedPath> paths = list_image(*bundle, request);
+  // Each path printed as it is reached: a listing's memory does not grow with its length.
   if (options.format == "json") {
-    std::cout << listing_json(paths).dump(2) << "\n";
+    // What listing_json(...).dump(2) prints, one element at a time: an element at level 1 of
+    // the array is indented 2 more (its strings hold no raw newline).
+    bool first = true;
+    list_image(*bundle, request, [&](const ListedPath& p) {
+      std::string element = listed_json(p).dump(2);
+      for (std::size_t at = element.find('\n'); at != std::string::npos;
+           at = element.find('\n', at + 3)) {
+        element.insert(at + 1, "  ");
+      }
+      std::cout << (first ? "[\n  " : ",\n  ") << element;
+      first = false;
+    });
+    std::cout << (first ? "[]\n" : "\n]\n");
   } else {
-    std::cout << listing_text(paths);
+    list_image(*bundle, request, [](const ListedPath& p) { std::cout << listing_line(p); });
   }
   return 0;
 }

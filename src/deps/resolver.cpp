@@ -205,7 +205,7 @@ void Resolver::classify_and_resolve(const std::string& program, const std::strin
     closure_.detail = "neither an ELF file nor a #! script";
     return;
   }
-  const ElfResult parsed = parse_elf(*bytes);
+  const ElfResult parsed = parse_elf(*bytes, tree_.limits);
   if (!parsed.info) {
     closure_.program_class = ProgramClass::kNotElf;
     closure_.detail = "malformed ELF: " + parsed.error;
@@ -671,7 +671,7 @@ std::optional<ElfInfo> read_elf(const ImageTree& tree, const std::string& path) 
   if (!head || !is_elf(*head)) return std::nullopt;
   const auto bytes = tree.read(*r.node);
   if (!bytes || !is_elf(*bytes)) return std::nullopt;
-  return parse_elf(*bytes).info;
+  return parse_elf(*bytes, tree.limits).info;
 }
 
 void require_complete(const Closure& closure) {

@@ -17,10 +17,12 @@ std::string string_field(const nlohmann::json& entry, const char* key) {
 
 }  // namespace
 
-std::vector<DlopenNote> parse_dlopen_metadata(std::string_view payload) {
+std::vector<DlopenNote> parse_dlopen_metadata(std::string_view payload,
+                                              std::uint64_t max_json_depth) {
   // The payload is a C string padded with NULs to the note's alignment.
   payload = payload.substr(0, payload.find('\0'));
   if (payload.size() > kMaxDlopenNotePayload) return {};
+  if (json_nests_deeper(std::as_bytes(std::span(payload)), max_json_depth)) return {};
   const nlohmann::json parsed = nlohmann::json::parse(payload, nullptr, false);
   if (!parsed.is_array()) return {};
   std::vector<DlopenNote> notes;

@@ -61,19 +61,15 @@ constexpr std::uint16_t kVerFlgBase = 1;
 constexpr std::uint16_t kVerFlgWeak = 2;
 constexpr std::uint16_t kEmS390 = 22;
 
-// Limits that keep a hostile count from looping or allocating without end. Linux refuses a
-// program header table over 64 KiB (about 1,170 entries); real dynamic sections hold tens of
-// entries and a few KiB of strings.
-constexpr std::uint64_t kMaxProgramHeaders = 0xFFFF;
-constexpr std::uint64_t kMaxSections = 1U << 20U;
-constexpr std::uint64_t kMaxDynamicEntries = 1U << 16U;
+// Limits that keep a hostile count from looping or allocating without end; the tables' counts
+// are InputLimits::max_elf_entries. Linux refuses a program header table over 64 KiB (about
+// 1,170 entries); real dynamic sections hold tens of entries and a few KiB of strings.
 constexpr std::uint64_t kMaxDynamicStringBytes = 1U << 20U;
 constexpr std::uint64_t kMaxInterpreter = 4096;  // the kernel's PATH_MAX for PT_INTERP
-// glibc 2.36's libc.so.6 defines 40 versions and needs 2; libstdc++ imports about 400 symbols.
+// glibc 2.36's libc.so.6 defines 40 versions and needs 2. The records are linked lists a file
+// can make loop: the bound ends the walk.
 constexpr std::uint64_t kMaxVersionRecords = 4096;
-constexpr std::uint64_t kMaxSymbols = 1U << 20U;
 constexpr std::uint64_t kMaxSymbolBytes = std::uint64_t{16} << 20U;  // scanned for names
-constexpr std::uint64_t kMaxNotes = 4096;
 // golang/go src/debug/buildinfo reads at most this much of the build info section or segment.
 constexpr std::uint64_t kGoBuildInfoWindow = std::uint64_t{64} * 1024;
 constexpr std::string_view kGoBuildInfoSection = ".go.buildinfo";
@@ -139,6 +135,12 @@ std::vector<std::string> split_search_path(std::string_view path) {
   }
 }
 
+/// "has 70000 section headers, past the limit of 65536 (--max-elf-entries)".
+std::string past_limit(std::uint64_t count, const std::string& what, std::uint64_t limit) {
+  return "has " + std::to_string(count) + " " + what + ", past the limit of " +
+         std::to_string(limit) + " (--max-elf-entries)";
+}
+
 std::uint64_t round_up(std::uint64_t value, std::uint64_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
@@ -165,7 +167,8 @@ struct DynamicEntries {
 /// Reads one ELF file; every read is checked against the bytes and fails with a message.
 class ElfParser {
  public:
-  explicit ElfParser(std::span<const std::byte> bytes) : bytes_(bytes) {}
+  ElfParser(std::span<const std::byte> bytes, const InputLimits& limits)
+      : bytes_(bytes), max_entries_(limits.max_elf_entries), max_json_depth_(limits.max_json_depth) {}
 
   ElfResult parse() {
     ElfInfo info;
@@ -178,8 +181,7 @@ class ElfParser {
     info.go = read_go_build_info();
     read_version_needs(info);
     read_version_defs(info);
-    read_imports(info);
-    read_notes(info);
+    if (!read_imports(info) || !read_notes(info)) return {std::nullopt, std::move(error_)};
     return {std::move(info), {}};
   }
 
@@ -291,8 +293,8 @@ class ElfParser {
     if (shnum_ == 0) shnum_ = first.size;
     if (shstrndx_ == kShnXindex) shstrndx_ = first.link;
     if (phnum_ == kPnXnum) phnum_ = first.info;
-    if (shnum_ > kMaxSections) {
-      return fail("too many section headers (" + std::to_string(shnum_) + ")");
+    if (shnum_ > max_entries_) {
+      return fail(past_limit(shnum_, "section headers", max_entries_));
     }
     if (!fits(shoff_, shnum_ * layout_.section_header)) {
       return fail("section header table (" + std::to_string(shnum_) + " entries at " + hex(shoff_) +
@@ -303,8 +305,8 @@ class ElfParser {
 
   bool read_program_headers() {
     if (phnum_ == 0) return true;
-    if (phnum_ > kMaxProgramHeaders) {
-      return fail("too many program headers (" + std::to_string(phnum_) + ")");
+    if (phnum_ > max_entries_) {
+      return fail(past_limit(phnum_, "program headers", max_entries_));
     }
     if (phentsize_ != layout_.program_header) {
       return fail("e_phentsize is " + std::to_string(phentsize_) + ", expected " +
@@ -392,7 +394,7 @@ class ElfParser {
     DynamicEntries& entries = dynamic_;
     bool ended = false;
     // Where a tag repeats, the last one counts, as in glibc's get-dynamic-info.h.
-    for (std::uint64_t i = 0; i < count && i < kMaxDynamicEntries; ++i) {
+    for (std::uint64_t i = 0; i < count && i < max_entries_; ++i) {
       const std::uint64_t at = dynamic->offset + i * layout_.dynamic_entry;
       const std::uint64_t tag = word(at);
       const std::uint64_t value = word(at + layout_.word);
@@ -416,8 +418,8 @@ class ElfParser {
       if (tag == kDtVerdef) entries.verdef = value;
       if (tag == kDtVerdefnum) entries.verdefnum = value;
     }
-    if (!ended && count > kMaxDynamicEntries) {
-      return fail("more than " + std::to_string(kMaxDynamicEntries) + " dynamic entries");
+    if (!ended && count > max_entries_) {
+      return fail(past_limit(count, "dynamic entries", max_entries_));
     }
     return read_dynamic_strings(entries, info);
   }
@@ -614,7 +616,7 @@ class ElfParser {
     const std::uint64_t buckets = word32(*header);
     const std::uint64_t symoffset = word32(*header + 4);
     const std::uint64_t bucket_address = address + 16 + word32(*header + 8) * layout_.word;
-    if (buckets > kMaxSymbols) return std::nullopt;
+    if (buckets > max_entries_) return std::nullopt;
     const auto bucket_table = file_offset(bucket_address, buckets * 4);
     if (!bucket_table) return std::nullopt;
     std::uint64_t last = 0;
@@ -622,7 +624,7 @@ class ElfParser {
       last = std::max<std::uint64_t>(last, word32(*bucket_table + 4 * b));
     if (last < symoffset) return symoffset;
     const std::uint64_t chains = bucket_address + buckets * 4;
-    for (std::uint64_t index = last; index - last < kMaxSymbols; ++index) {
+    for (std::uint64_t index = last; index - last < max_entries_; ++index) {
       const auto at = file_offset(chains + (index - symoffset) * 4, 4);
       if (!at) return std::nullopt;
       if ((word32(*at) & 1U) != 0) return index + 1;
@@ -630,15 +632,17 @@ class ElfParser {
     return std::nullopt;
   }
 
-  /// The undefined symbols of DT_SYMTAB (st_shndx SHN_UNDEF), symbol 0 aside.
-  void read_imports(ElfInfo& info) const {
-    if (!dynamic_.symtab || strtab_.empty()) return;
+  /// The undefined symbols of DT_SYMTAB (st_shndx SHN_UNDEF), symbol 0 aside; false past the
+  /// entry limit.
+  bool read_imports(ElfInfo& info) {
+    if (!dynamic_.symtab || strtab_.empty()) return true;
     const std::uint64_t entry = symbol_size();
-    if (dynamic_.syment && *dynamic_.syment != entry) return;
+    if (dynamic_.syment && *dynamic_.syment != entry) return true;
     const auto table = map_address(*dynamic_.symtab);
     const auto count = symbol_count();
-    if (!table || !count) return;
-    const std::uint64_t symbols = std::min({*count, table->size() / entry, kMaxSymbols});
+    if (!table || !count) return true;
+    const std::uint64_t symbols = std::min(*count, table->size() / entry);
+    if (symbols > max_entries_) return fail(past_limit(symbols, "dynamic symbols", max_entries_));
     const auto base = static_cast<std::uint64_t>(table->data() - bytes_.data());
     const bool wide = layout_.word == 8;
     std::uint64_t budget = kMaxSymbolBytes;
@@ -653,11 +657,12 @@ class ElfParser {
     }
     std::sort(info.imports.begin(), info.imports.end());
     info.imports.erase(std::unique(info.imports.begin(), info.imports.end()), info.imports.end());
+    return true;
   }
 
   /// .note.dlopen entries from every PT_NOTE segment and SHT_NOTE section; a note both hold is
-  /// read once.
-  void read_notes(ElfInfo& info) const {
+  /// read once. False past the entry limit (notes of all areas together).
+  bool read_notes(ElfInfo& info) {
     std::vector<NoteArea> areas;
     for (const Segment& segment : segments_) {
       if (segment.type == kPtNote && fits(segment.offset, segment.filesz)) {
@@ -666,38 +671,46 @@ class ElfParser {
     }
     areas.insert(areas.end(), note_sections_.begin(), note_sections_.end());
     std::set<std::uint64_t> seen;
-    std::uint64_t left = kMaxNotes;
-    for (const NoteArea& area : areas) read_note_area(area, info, seen, left);
+    std::uint64_t notes = 0;
+    for (const NoteArea& area : areas) {
+      if (!read_note_area(area, info, seen, notes)) {
+        return fail("has more than " + std::to_string(max_entries_) +
+                    " notes, past the limit (--max-elf-entries)");
+      }
+    }
+    return true;
   }
 
   /// A note is namesz, descsz and type (4 bytes each in both classes), the name, then the
   /// descriptor; the descriptor and the next note start at the area's alignment (8 for an
   /// 8-aligned area, else 4) from the note's start, as binutils' ELF_NOTE_DESC_OFFSET says.
-  void read_note_area(const NoteArea& area, ElfInfo& info, std::set<std::uint64_t>& seen,
-                      std::uint64_t& left) const {
+  /// False when `notes`, the count so far, passes the entry limit.
+  bool read_note_area(const NoteArea& area, ElfInfo& info, std::set<std::uint64_t>& seen,
+                      std::uint64_t& notes) const {
     const std::uint64_t pad = area.align == 8 ? 8 : 4;
     const std::uint64_t end = area.offset + area.size;  // the area fits the file
     std::uint64_t at = area.offset;
-    while (left > 0 && end - at >= 12) {
-      --left;
+    while (end - at >= 12) {
+      if (++notes > max_entries_) return false;
       const std::uint64_t name_size = word32(at);
       const std::uint64_t desc_size = word32(at + 4);
       const std::uint32_t type = word32(at + 8);
       const std::uint64_t name_at = at + 12;
       const std::uint64_t desc_offset = round_up(12 + name_size, pad);
-      if (desc_offset > end - at) return;
+      if (desc_offset > end - at) return true;
       const std::uint64_t desc_at = at + desc_offset;
-      if (desc_size > end - desc_at) return;
+      if (desc_size > end - desc_at) return true;
       if (type == kDlopenNoteType && desc_size <= kMaxDlopenNotePayload &&
           has_name(bytes_.subspan(name_at, name_size), 0, kDlopenNoteOwner) &&
           name_size == kDlopenNoteOwner.size() + 1 && seen.insert(desc_at).second) {
         const std::string_view payload(reinterpret_cast<const char*>(bytes_.data() + desc_at),
                                        desc_size);
-        for (auto& note : parse_dlopen_metadata(payload))
+        for (auto& note : parse_dlopen_metadata(payload, max_json_depth_))
           info.dlopen_notes.push_back(std::move(note));
       }
       at += std::min(round_up(desc_offset + desc_size, pad), end - at);
     }
+    return true;
   }
 
   static ElfKind classify(const ElfInfo& info) {
@@ -748,6 +761,8 @@ class ElfParser {
   std::span<const std::byte> strtab_;  ///< DT_STRTAB as far as DT_STRSZ and its PT_LOAD reach
   std::optional<std::uint64_t> dynsym_count_;
   std::vector<NoteArea> note_sections_;
+  std::uint64_t max_entries_;
+  std::uint64_t max_json_depth_;
 };
 
 }  // namespace
@@ -849,8 +864,8 @@ bool is_elf(std::span<const std::byte> bytes) {
   return bytes.size() >= kMagic.size() && std::equal(kMagic.begin(), kMagic.end(), bytes.begin());
 }
 
-ElfResult parse_elf(std::span<const std::byte> bytes) {
-  return ElfParser(bytes).parse();
+ElfResult parse_elf(std::span<const std::byte> bytes, const InputLimits& limits) {
+  return ElfParser(bytes, limits).parse();
 }
 
 }  // namespace pare

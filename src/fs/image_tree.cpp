@@ -140,8 +140,8 @@ std::size_t layers_in_flight() {
 /// `cancelled` ends the read at the next member.
 ScannedLayer scan_layer(const Bundle& bundle, const Image& image, std::size_t i,
                         const BuildTreeOptions& options, Checkpoints& checkpoints,
-                        ContentStore& content, std::atomic<std::uint64_t>& read,
-                        const std::atomic<bool>& cancelled) {
+                        ContentStore& content, ImageBudget& budget,
+                        std::atomic<std::uint64_t>& read, const std::atomic<bool>& cancelled) {
   ScannedLayer layer;
   const CaptureRule& capture = options.capture;
   std::vector<std::byte> chunk(std::size_t{64} << 10U);
@@ -187,6 +187,7 @@ ScannedLayer scan_layer(const Bundle& bundle, const Image& image, std::size_t i,
   };
   LayerStreamHooks hooks;
   hooks.checkpoints = &checkpoints;
+  hooks.image_budget = &budget;
   hooks.on_progress = [&](std::uint64_t bytes) { read.store(bytes, std::memory_order_relaxed); };
   layer.stats = read_layer(bundle, image, i, options.limits, visit, hooks);
   return layer;
@@ -196,6 +197,9 @@ ScannedLayer scan_layer(const Bundle& bundle, const Image& image, std::size_t i,
 
 ImageTree build_tree(const Bundle& bundle, const Image& image, const BuildTreeOptions& options) {
   ImageTree tree;
+  tree.limits = options.limits;
+  tree.rootfs.set_max_symlinks(options.limits.max_symlinks);
+  ImageBudget budget(options.limits.max_image_bytes);
   auto layer_files = std::make_shared<LayerFiles>(bundle, image);
   const std::size_t count = image.layers.size();
   std::vector<std::atomic<std::uint64_t>> read(count);
@@ -207,7 +211,8 @@ ImageTree build_tree(const Bundle& bundle, const Image& image, const BuildTreeOp
     if (i >= count) return;
     scans[i] = std::async(std::launch::async, scan_layer, std::cref(bundle), std::cref(image), i,
                           std::cref(options), std::ref(layer_files->checkpoints(i)),
-                          std::ref(tree.content), std::ref(read[i]), std::cref(cancelled));
+                          std::ref(tree.content), std::ref(budget), std::ref(read[i]),
+                          std::cref(cancelled));
   };
   // On the way out by an error, the layers still streaming stop at their next member (the
   // futures' destructors wait for them).

@@ -9,7 +9,6 @@ namespace pare {
 
 namespace {
 
-constexpr int kMaxSymlinks = 40;  // Linux's MAXSYMLINKS
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
@@ -35,12 +34,12 @@ struct Walk {
 /// folders are made and a non-folder in the way is replaced by one, as an overlay filesystem
 /// shows an upper layer's folder over a lower file.
 Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create, int layer,
-               std::vector<std::string>* links_followed = nullptr) {
+               std::uint64_t max_symlinks, std::vector<std::string>* links_followed = nullptr) {
   std::vector<Node*> stack{&root};
   std::vector<std::string> names;
   std::deque<std::string> todo;
   for (auto part : split_path(path)) todo.emplace_back(part);
-  int links = 0;
+  std::uint64_t links = 0;
   auto current_path = [&] {
     std::string p;
     for (const auto& n : names) p = join_path(p, n);
@@ -65,7 +64,7 @@ Walk walk_path(Node& root, std::string_view path, bool follow_last, bool create,
     Node* child = it->second.get();
     const bool last = todo.empty();
     if (child->type == EntryType::kSymlink && (!last || follow_last)) {
-      if (++links > kMaxSymlinks) {
+      if (++links > max_symlinks) {
         return {nullptr, join_path(current_path(), part), ResolveError::kLoop};
       }
       if (links_followed != nullptr) links_followed->push_back(join_path(current_path(), part));
@@ -111,7 +110,7 @@ std::string_view to_string(ResolveError error) {
     case ResolveError::kMissing:
       return "no such file";
     case ResolveError::kLoop:
-      return "too many levels of symbolic links (a symlink loop)";
+      return "too many levels of symbolic links (a symlink loop, or more links than --max-symlinks)";
     case ResolveError::kNotADirectory:
       return "a path component is not a directory";
   }
@@ -120,8 +119,20 @@ std::string_view to_string(ResolveError error) {
 
 Rootfs::Rootfs() : root_(implicit_dir(-1)) {}
 
+Rootfs::~Rootfs() {
+  if (!root_) return;  // moved from
+  std::vector<std::unique_ptr<Node>> doomed;
+  doomed.push_back(std::move(root_));
+  while (!doomed.empty()) {
+    const std::unique_ptr<Node> node = std::move(doomed.back());
+    doomed.pop_back();
+    for (auto& [name, child] : node->children) doomed.push_back(std::move(child));
+    node->children.clear();
+  }
+}
+
 Node* Rootfs::resolve_parent(std::string_view parent, int layer, const std::string& what) {
-  Walk w = walk_path(*root_, parent, true, true, layer);
+  Walk w = walk_path(*root_, parent, true, true, layer, max_symlinks_);
   if (w.node == nullptr) {
     throw Error(ExitCode::kBadInput, what + ": cannot place entries under /" + w.path + ": " +
                                          std::string(to_string(w.error)));
@@ -156,7 +167,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<CapturedEntry>& en
     const std::string name = base_name(path);
     if (!name.starts_with(kWhiteoutPrefix)) continue;
     if (name == kWhiteoutPrefix) throw Error(ExitCode::kBadInput, what + ": bare whiteout " + path);
-    Walk dir = walk_path(*root_, parent_path(path), true, false, layer);
+    Walk dir = walk_path(*root_, parent_path(path), true, false, layer, max_symlinks_);
     if (dir.node == nullptr || dir.node->type != EntryType::kDir) continue;
     if (name == kOpaqueMarker) {
       for (const auto& [child_name, child] : dir.node->children)
@@ -214,7 +225,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<CapturedEntry>& en
         throw Error(ExitCode::kBadInput, what + ": hardlink /" + path + " -> \"" + e.link_target +
                                              "\" climbs out of the image root");
       }
-      Walk t = walk_path(*root_, *target, false, false, layer);
+      Walk t = walk_path(*root_, *target, false, false, layer, max_symlinks_);
       if (t.node == nullptr || t.node->type == EntryType::kDir) {
         throw Error(ExitCode::kBadInput,
                     what + ": hardlink /" + path + " -> /" + *target + ": target " +
@@ -255,21 +266,37 @@ const Node* Rootfs::find(std::string_view path) const {
 
 Resolution Rootfs::resolve(std::string_view path, bool follow_last,
                            std::vector<std::string>* links) const {
-  Walk w = walk_path(*root_, path, follow_last, false, -1, links);
+  Walk w = walk_path(*root_, path, follow_last, false, -1, max_symlinks_, links);
   return {w.node, w.path, w.error};
 }
 
 namespace {
 
+/// Depth first in name order over one path buffer, without recursion: a path 32,000 folders
+/// deep costs its own length and a small record per folder, not a stack frame.
 template <typename N, typename Visit>
 void walk_node(N& node, std::string& path, const Visit& visit) {
-  for (auto& [name, child] : node.children) {
-    const std::size_t mark = path.size();
+  using Iterator = decltype(node.children.begin());
+  struct Level {
+    N* dir;
+    Iterator next;
+    std::size_t mark;  ///< the folder's path is path[0, mark)
+  };
+  std::vector<Level> stack{{&node, node.children.begin(), path.size()}};
+  while (!stack.empty()) {
+    Level& level = stack.back();
+    path.resize(level.mark);
+    if (level.next == level.dir->children.end()) {
+      stack.pop_back();
+      continue;
+    }
+    auto& [name, child] = *level.next++;
     path += '/';
     path += name;
     visit(path, *child);
-    walk_node(*child, path, visit);
-    path.resize(mark);
+    if (!child->children.empty()) {
+      stack.push_back({child.get(), child->children.begin(), path.size()});
+    }
   }
 }
 

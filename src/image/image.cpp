@@ -4,7 +4,7 @@
 #include <set>
 
 #include "pare/digest/sha256.hpp"
-#include "pare/image/limits.hpp"
+#include "pare/util/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
@@ -253,9 +253,10 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
 
 }  // namespace
 
-std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector) {
+std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector,
+                                     const InputLimits& limits) {
   StopAtFirstFault policy(bundle);
-  FormatWalk walk(bundle, policy);
+  FormatWalk walk(bundle, policy, limits);
   std::vector<Platform> out;
   for (const auto& c : gather(walk, selector).list) {
     if (std::none_of(out.begin(), out.end(),
@@ -292,9 +293,10 @@ Image image_of(FormatWalk& walk, const Candidate& c, ImageFormat format) {
 
 }  // namespace
 
-std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector) {
+std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector,
+                               const InputLimits& limits) {
   StopAtFirstFault policy(bundle);
-  FormatWalk walk(bundle, policy);
+  FormatWalk walk(bundle, policy, limits);
   auto [format, candidates] = gather(walk, selector);
   std::vector<Image> out;
   for (const auto& c : of_platform(bundle, candidates, selector)) {
@@ -303,9 +305,10 @@ std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& select
   return out;
 }
 
-Image load_image(const Bundle& bundle, const ImageSelector& selector) {
+Image load_image(const Bundle& bundle, const ImageSelector& selector,
+                 const InputLimits& limits) {
   StopAtFirstFault policy(bundle);
-  FormatWalk walk(bundle, policy);
+  FormatWalk walk(bundle, policy, limits);
   const auto [format, all] = gather(walk, selector);
   const std::vector<Candidate> candidates = of_platform(bundle, all, selector);
   if (candidates.size() > 1) {

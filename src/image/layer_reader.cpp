@@ -48,10 +48,33 @@ class CountingSource : public ByteSource {
   std::atomic<std::uint64_t> count_ = 0;
 };
 
+/// Counts the inflated bytes against the image's budget; throws bad input once it is passed.
+class BudgetedSource : public ByteSource {
+ public:
+  BudgetedSource(ByteSource& inner, ImageBudget* budget) : inner_(inner), budget_(budget) {}
+  std::size_t read(std::span<std::byte> buf) override {
+    const std::size_t n = inner_.read(buf);
+    if (budget_ != nullptr && !budget_->take(n)) {
+      passed_ = true;
+      throw Error::bad_input(inner_.name(), "the image's layers inflate past " +
+                                                std::to_string(budget_->max_bytes()) +
+                                                " bytes together (--max-image-bytes)");
+    }
+    return n;
+  }
+  std::string name() const override { return inner_.name(); }
+  bool passed() const { return passed_; }
+
+ private:
+  ByteSource& inner_;
+  ImageBudget* budget_;
+  bool passed_ = false;
+};
+
 constexpr std::uint64_t kProgressStep = std::uint64_t{4} << 20U;
 
 /// What makes `entry` pass a path limit, or "" when none does. The path is shown cut short.
-std::string path_past_limits(const TarEntry& entry, const LayerLimits& limits) {
+std::string path_past_limits(const TarEntry& entry, const InputLimits& limits) {
   const auto shown = [](const std::string& path) {
     return "\"" + (path.size() > 60 ? path.substr(0, 60) + "..." : path) + "\"";
   };
@@ -89,7 +112,7 @@ std::string without_prefix(std::string message, const std::string& name) {
 
 }  // namespace
 
-LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const LayerVisitor& visit,
+LayerScan stream_layer(ByteSource& stored, const InputLimits& limits, const LayerVisitor& visit,
                        bool collect, const LayerStreamHooks& hooks) {
   LayerScan scan;
   LayerStats& stats = scan.stats;
@@ -112,6 +135,7 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
   std::unique_ptr<ByteSource> plain;
   std::optional<ReadAheadSource> ahead;
   std::optional<LimitedSource> limited;
+  std::optional<BudgetedSource> budgeted;
   std::optional<HashingSource> plain_hash;
   std::optional<WatchedSource> watched;
   // An uncompressed layer's diff_id is its digest: hashed once, by the stored hash.
@@ -121,9 +145,10 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
     const bool compressed = stats.compression != Compression::kNone;
     ByteSource* inflated = plain.get();
     if (compressed) inflated = &ahead.emplace(*plain);
-    limited.emplace(*inflated, limits.max_uncompressed_bytes, "the uncompressed layer");
-    ByteSource* tar_stream = &*limited;
-    if (compressed) tar_stream = &plain_hash.emplace(*limited);
+    limited.emplace(*inflated, limits.max_layer_bytes, "the uncompressed layer",
+                    "--max-layer-bytes");
+    ByteSource* tar_stream = &budgeted.emplace(*limited, hooks.image_budget);
+    if (compressed) tar_stream = &plain_hash.emplace(*tar_stream);
     watched.emplace(*tar_stream);
     try {
       TarReader reader(*watched);
@@ -131,7 +156,7 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
       while (reader.next(entry)) {
         if (++stats.entries > limits.max_entries) {
           const std::string what =
-              "has more than " + std::to_string(limits.max_entries) + " entries";
+              "has more than " + std::to_string(limits.max_entries) + " entries (--max-entries)";
           if (!collect) throw Error::bad_input(name, what);
           scan.fault_check = "layer-limit";
           scan.fault = what;
@@ -164,13 +189,18 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
     stats.uncompressed_size = limited->count();
   } catch (const Error& e) {
     if (!collect || e.code() == ExitCode::kSystem) throw;
-    const bool over_limit = limited && limited->count() > limits.max_uncompressed_bytes;
+    const bool over_layer_limit = limited && limited->count() > limits.max_layer_bytes;
+    const bool over_image_limit = budgeted && budgeted->passed();
     scan.diff_id.reset();
-    scan.fault_check = over_limit ? "layer-limit" : "diff-id";
-    scan.fault =
-        over_limit
-            ? "the layer inflates past " + std::to_string(limits.max_uncompressed_bytes) + " bytes"
-            : "the layer cannot be read to its end: " + without_prefix(e.what(), name);
+    scan.fault_check = over_layer_limit || over_image_limit ? "layer-limit" : "diff-id";
+    if (over_layer_limit) {
+      scan.fault = "the layer inflates past " + std::to_string(limits.max_layer_bytes) +
+                   " bytes (--max-layer-bytes)";
+    } else if (over_image_limit) {
+      scan.fault = without_prefix(e.what(), name);
+    } else {
+      scan.fault = "the layer cannot be read to its end: " + without_prefix(e.what(), name);
+    }
   }
   ahead.reset();  // the workers are done with the stored bytes
   stored_ahead.stop();
@@ -182,7 +212,7 @@ LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const Laye
 }
 
 LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t index,
-                      const LayerLimits& limits, const LayerVisitor& visit,
+                      const InputLimits& limits, const LayerVisitor& visit,
                       const LayerStreamHooks& hooks) {
   const LayerRef& layer = image.layers.at(index);
   const std::string what = "layer " + std::to_string(index) + " (" +

@@ -5,7 +5,7 @@
 
 #include "pare/digest/sha256.hpp"
 #include "pare/image/image.hpp"
-#include "pare/image/limits.hpp"
+#include "pare/util/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
@@ -47,14 +47,26 @@ std::string json_message(const json::exception& e) {
 
 namespace {
 
-std::string too_large(std::uint64_t size) {
-  return "is " + std::to_string(size) + " bytes, more than a JSON document may be";
+std::string too_large(std::uint64_t size, std::uint64_t limit) {
+  return "is " + std::to_string(size) + " bytes, past the limit of " + std::to_string(limit) +
+         " for a JSON document (--max-json-bytes)";
+}
+
+std::string larger_than(std::uint64_t limit) {
+  return "larger than the " + std::to_string(limit) + " bytes expected (--max-json-bytes)";
 }
 
 }  // namespace
 
 std::optional<json> FormatWalk::parse(std::span<const std::byte> bytes, const std::string& where,
                                       const std::string& check, const std::string& what) {
+  // nlohmann's parser takes any depth, and what reads the document after may recurse.
+  if (json_nests_deeper(bytes, limits_.max_json_depth)) {
+    const std::string deeper = "nests arrays and objects deeper than the limit of " +
+                               std::to_string(limits_.max_json_depth) + " (--max-json-depth)";
+    policy_.report({check, where, deeper, what + " " + deeper});
+    return std::nullopt;
+  }
   try {
     return json::parse(bytes.begin(), bytes.end());
   } catch (const json::parse_error& e) {
@@ -68,13 +80,12 @@ std::optional<std::vector<std::byte>> FormatWalk::read_file(const std::string& p
                                                             const std::string& check) {
   const auto size = bundle_.size(path);
   if (!size) return std::nullopt;
-  if (*size > kMaxJsonBytes) {
-    policy_.report(
-        {check, path, too_large(*size),
-         path + ": larger than the " + std::to_string(kMaxJsonBytes) + " bytes expected"});
+  if (*size > limits_.max_json_bytes) {
+    policy_.report({check, path, too_large(*size, limits_.max_json_bytes),
+                    path + ": " + larger_than(limits_.max_json_bytes)});
     return std::nullopt;
   }
-  return bundle_.read(path, kMaxJsonBytes);
+  return bundle_.read(path, limits_.max_json_bytes);
 }
 
 Digest FormatWalk::hash_file(const std::string& path) {
@@ -132,13 +143,13 @@ std::optional<std::vector<std::byte>> FormatWalk::read_blob(const Descriptor& d,
   if (!check_present(d, where, what)) return std::nullopt;
   const std::string path = blob_path(d.digest);
   const std::uint64_t size = *bundle_.size(path);
-  if (size > kMaxJsonBytes) {
-    policy_.report(
-        {"json", where, too_large(size), what + " blob " + d.digest.str() + " is too large"});
+  if (size > limits_.max_json_bytes) {
+    policy_.report({"json", where, too_large(size, limits_.max_json_bytes),
+                    what + " blob " + d.digest.str() + " is " + larger_than(limits_.max_json_bytes)});
     check_digest(d, hash_file(path), where, what);
     return std::nullopt;
   }
-  auto bytes = bundle_.read(path, kMaxJsonBytes);
+  auto bytes = bundle_.read(path, limits_.max_json_bytes);
   check_digest(d, hash_read(path, bytes), where, what);
   return bytes;
 }
@@ -249,13 +260,12 @@ std::optional<std::vector<std::byte>> FormatWalk::read_docker_config(const Docke
     return std::nullopt;
   }
   const auto size = *bundle_.size(item.config);
-  if (size > kMaxJsonBytes) {
-    policy_.report(
-        {"json", where, too_large(size),
-         item.config + ": larger than the " + std::to_string(kMaxJsonBytes) + " bytes expected"});
+  if (size > limits_.max_json_bytes) {
+    policy_.report({"json", where, too_large(size, limits_.max_json_bytes),
+                    item.config + ": " + larger_than(limits_.max_json_bytes)});
     return std::nullopt;
   }
-  auto bytes = bundle_.read(item.config, kMaxJsonBytes);
+  auto bytes = bundle_.read(item.config, limits_.max_json_bytes);
   const Digest actual = hash_read(item.config, bytes);
   if (auto named = digest_from_name(item.config); named && *named != actual) {
     policy_.report(
@@ -415,6 +425,13 @@ void FormatWalk::walk_index_document(
     policy_.report({"json", where, "has no manifests array"});
     return;
   }
+  if (list->size() > limits_.max_manifests) {
+    const std::string many = "lists " + std::to_string(list->size()) +
+                             " manifests, past the limit of " +
+                             std::to_string(limits_.max_manifests) + " (--max-manifests)";
+    policy_.report({"json", where, many, what + " " + many});
+    return;
+  }
   for (std::size_t i = 0; i < list->size(); ++i) {
     auto d = descriptor((*list)[i], where + " manifests[" + std::to_string(i) + "]");
     if (!d) continue;
@@ -425,8 +442,9 @@ void FormatWalk::walk_index_document(
     }
     if (media_type::is_index(d->media_type)) {
       const std::string child = "index " + short_name(d->digest);
-      if (depth + 1 > kMaxIndexDepth) {
-        const std::string deeper = "indexes nest deeper than " + std::to_string(kMaxIndexDepth);
+      if (static_cast<std::uint64_t>(depth) + 1 > limits_.max_index_depth) {
+        const std::string deeper = "indexes nest deeper than the limit of " +
+                                   std::to_string(limits_.max_index_depth) + " (--max-index-depth)";
         policy_.report({"json", child, deeper, deeper});
         continue;
       }
@@ -457,6 +475,13 @@ std::vector<DockerItem> FormatWalk::docker_items() {
                     "is not a JSON array (docker save writes one item per image)",
                     "manifest.json is not a docker-save manifest (expected a JSON array, got " +
                         std::string(j->type_name()) + ")"});
+    return out;
+  }
+  if (j->size() > limits_.max_manifests) {
+    const std::string many = "lists " + std::to_string(j->size()) +
+                             " images, past the limit of " + std::to_string(limits_.max_manifests) +
+                             " (--max-manifests)";
+    policy_.report({"json", "manifest.json", many, "manifest.json " + many});
     return out;
   }
   for (std::size_t n = 0; n < j->size(); ++n) {

@@ -61,7 +61,7 @@ SlimCheck check_slim(const PlannedImage& planned, const Bundle& output,
   check.label = planned.image.platform().str();
   ImageSelector selector;
   selector.platform = planned.image.platform();
-  const Image image = load_image(output, selector);
+  const Image image = load_image(output, selector, settings.limits);
   BuildTreeOptions reading;
   reading.limits = settings.limits;
   reading.capture = capture_for_slim;

@@ -493,7 +493,7 @@ void Planner::add_object_closures(const std::set<std::string>& before, bool requ
     if (!head || !is_elf(*head)) continue;
     const auto bytes = tree_.read(*node);
     if (!bytes) continue;
-    const ElfResult elf = parse_elf(*bytes);
+    const ElfResult elf = parse_elf(*bytes, tree_.limits);
     if (!elf.info) continue;
     if (const std::string wrong = wrong_architecture(*elf.info, image_.config.architecture);
         !wrong.empty()) {

@@ -16,7 +16,7 @@ std::vector<Probe> probes_of(const SlimOptions& options) {
   return probes;
 }
 
-ProbeSettings probe_settings(const SlimOptions& options, const LayerLimits& limits) {
+ProbeSettings probe_settings(const SlimOptions& options, const InputLimits& limits) {
   ProbeSettings settings;
   settings.timeout = options.probe_timeout;
   settings.limits = limits;
@@ -35,7 +35,7 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
     }
     ImageSelector any = request.selector;
     any.platform.reset();
-    for (auto& p : list_platforms(bundle, any)) platforms.emplace_back(p);
+    for (auto& p : list_platforms(bundle, any, request.limits)) platforms.emplace_back(p);
   } else {
     platforms.push_back(request.selector.platform);
   }
@@ -46,7 +46,7 @@ std::vector<PlannedImage> plan_slim(const Bundle& bundle, const SlimRequest& req
     selector.platform = platform;
     PlannedImage p;
     p.source = bundle.describe();
-    p.image = load_image(bundle, selector);
+    p.image = load_image(bundle, selector, request.limits);
     const std::string label = p.image.platform().str();
     BuildTreeOptions reading;
     reading.limits = request.limits;

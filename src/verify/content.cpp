@@ -74,14 +74,14 @@ LambdaFacts lambda_facts(const Bundle& bundle, const Image& image, const ImageTr
   ImageSelector all;
   if (!image.names.empty()) all.name = image.names.front();
   try {
-    f.images = list_platforms(bundle, all).size();
+    f.images = list_platforms(bundle, all, tree.limits).size();
   } catch (const Error&) {
-    f.images = list_platforms(bundle, {}).size();
+    f.images = list_platforms(bundle, {}, tree.limits).size();
   }
   {
     // The image walk reads index.json; its faults are the structure checks' to report.
     FaultCollector ignored;
-    FormatWalk walk(bundle, ignored);
+    FormatWalk walk(bundle, ignored, tree.limits);
     walk.walk_index([](const ListedManifest&) {});
     f.index = walk.indexes() > 1;  // index.json lists an index
   }

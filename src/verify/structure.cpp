@@ -64,7 +64,8 @@ struct OciImage {
 class Checker {
  public:
   Checker(const Bundle& bundle, const StructureOptions& options)
-      : bundle_(bundle), options_(options), walk_(bundle, faults_) {}
+      : bundle_(bundle), options_(options), walk_(bundle, faults_, options.limits),
+        inflated_(options.limits.max_image_bytes) {}
 
   StructureReport run() {
     const FormatFiles files = walk_.files();
@@ -131,8 +132,10 @@ class Checker {
       scan.diff_id = verified->diff_id;
     } else {
       auto source = bundle_.open(path);
+      LayerStreamHooks hooks;
+      hooks.image_budget = &inflated_;
       scan = stream_layer(
-          *source, options_.limits, [](const TarEntry&, TarReader&) {}, /*collect=*/true);
+          *source, options_.limits, [](const TarEntry&, TarReader&) {}, /*collect=*/true, hooks);
     }
     faults_.hashed(path, scan.stats.compressed_size);
     walk_.remember_digest(path, scan.stats.digest);
@@ -371,6 +374,8 @@ class Checker {
   FormatWalk walk_;
   StructureCounts counts_;
   std::map<std::string, LayerScan> scans_;
+  /// The layers verify inflates, each once, count against one image's limit together.
+  ImageBudget inflated_;
   std::vector<OciImage> oci_images_;
   std::size_t selected_ = 0;
   bool oci_listed_ = false;      ///< index.json names at least one image manifest

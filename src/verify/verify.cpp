@@ -97,7 +97,7 @@ void check_contents(const Bundle& bundle, const VerifyRequest& request, const Pr
                     VerifyReport& report, std::vector<VerifiedLayer>& verified) {
   std::vector<Image> images;
   try {
-    images = load_images(bundle, request.selector);
+    images = load_images(bundle, request.selector, request.limits);
   } catch (const Error& e) {
     if (e.code() != ExitCode::kBadInput) throw;
     report.problems.push_back({kUnreadableImage, bundle.describe(), e.what()});

@@ -1081,3 +1081,24 @@ TEST_CASE("crafted version tables, hash tables and notes stay bounded and never 
               .imports.empty());
   }
 }
+
+TEST_CASE("an ELF table past --max-elf-entries is an error that names the limit") {
+  const Bytes good = base_elf().build();  // 3 program headers, 7 dynamic entries
+  InputLimits limits;
+  limits.max_elf_entries = 7;
+  CHECK(parse_elf(good, limits).info.has_value());
+  limits.max_elf_entries = 2;
+  CHECK(parse_elf(good, limits).error ==
+        "has 3 program headers, past the limit of 2 (--max-elf-entries)");
+  limits.max_elf_entries = 6;
+  CHECK(parse_elf(good, limits).error ==
+        "has 7 dynamic entries, past the limit of 6 (--max-elf-entries)");
+  // libc.so.6 has thousands of dynamic symbols, fewer than 1000 of everything else.
+  if (const auto libc = host_libc()) {
+    REQUIRE(parse_elf(*libc).info.has_value());
+    limits.max_elf_entries = 1000;
+    const std::string error = parse_elf(*libc, limits).error;
+    CHECK(error.find("dynamic symbols, past the limit of 1000 (--max-elf-entries)") !=
+          std::string::npos);
+  }
+}

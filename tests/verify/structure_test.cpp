@@ -93,7 +93,7 @@ struct ImageBuilder {
 /// verify_structure over every image of the bundle: the failed checks' ids, joined:
 /// "blob-digest,diff-id" (doctest prints strings, not vectors); `lines` gets the problems as verify
 /// prints them, for a failing test to show.
-std::string checks_of(const Bundle& b, const LayerLimits& limits, std::string& lines) {
+std::string checks_of(const Bundle& b, const InputLimits& limits, std::string& lines) {
   std::string out;
   StructureOptions options;
   options.limits = limits;
@@ -261,8 +261,8 @@ TEST_CASE("a corrupt gzip stream, a stream that is no tar, and a bomb are proble
     CHECK_PROBLEMS(b.build(), {}, Checks{"layer-tar"});
   }
   SUBCASE("past the limits") {
-    LayerLimits limits;
-    limits.max_uncompressed_bytes = 1000;
+    InputLimits limits;
+    limits.max_layer_bytes = 1000;
     CHECK_PROBLEMS(ImageBuilder{}.build(), limits, Checks{"layer-limit,layer-limit"});
     limits = {};
     limits.max_entries = 0;

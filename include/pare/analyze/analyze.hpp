@@ -14,7 +14,7 @@ namespace pare {
 /// Everything `pare analyze` was asked for.
 struct AnalyzeRequest {
   ImageSelector selector;
-  LayerLimits limits;
+  InputLimits limits;
   GateConfig gates;      ///< the limits to check the report against
   std::size_t top = 10;  ///< largest files and folders listed
 };

@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -51,7 +53,8 @@ struct WasteReport {
 };
 
 /// Accumulates dive's metrics and pare's waste while layers stream. Memory is proportional to
-/// the number of paths, never to bytes.
+/// the number of paths and their names (dive's trees hold each folder by name below its parent,
+/// not by its whole path), never to bytes.
 class LayerAccounting {
  public:
   /// Feeds one layer's entries, in tar order, base layer first. Hardlinks have size 0 in the
@@ -61,16 +64,23 @@ class LayerAccounting {
   DiveMetrics dive() const;
   WasteReport waste() const;
 
-  /// Go orders strings bytewise and dive walks children sorted by name: '/' sorts first here,
-  /// so a folder's descendants directly follow it.
-  struct DiveLess {
-    bool operator()(const std::string& a, const std::string& b) const;
-  };
-
  private:
+  /// A node of dive's trees, by name below its parent. Children in bytewise order of names:
+  /// the depth-first order is dive's (Go sorts strings bytewise, and a folder's descendants
+  /// come before its next sibling).
   struct DiveNode {
     std::uint64_t size = 0;
-    bool is_dir = false;
+    bool is_dir = false;  ///< false for a folder the layer's tar needs but does not list
+    std::map<std::string, std::unique_ptr<DiveNode>, std::less<>> children;
+
+    DiveNode() = default;
+    DiveNode(const DiveNode&) = delete;
+    DiveNode& operator=(const DiveNode&) = delete;
+    /// Takes the subtree apart without recursion: a chain 32,000 folders deep must not take a
+    /// stack frame per folder.
+    ~DiveNode();
+    /// The child named `name`, made (size 0, not a folder) when absent.
+    DiveNode& child(std::string_view name);
   };
   struct PathStats {
     std::uint64_t cumulative = 0;
@@ -89,13 +99,17 @@ class LayerAccounting {
   static constexpr std::size_t kNoBlob = static_cast<std::size_t>(-1);
 
   void add_dive_layer(const std::vector<TarEntry>& entries);
+  void count_dive_leaves(const DiveNode& layer);
+  void stack_dive_layer(const DiveNode& layer);
+  /// The stacked node at a normalized path; null when absent.
+  const DiveNode* find_stacked(std::string_view path) const;
   void add_waste_layer(const std::vector<TarEntry>& entries);
   void release(std::size_t blob);
   void remove_waste_subtree(const std::string& path, bool keep_root);
 
   // dive
   std::vector<std::uint64_t> layer_sizes_;
-  std::map<std::string, DiveNode, DiveLess> stacked_;  ///< layers 0..n-1 as dive stacks them
+  DiveNode stacked_;  ///< the root of layers 0..n-1 as dive stacks them
   std::unordered_map<std::string, PathStats> paths_;
   // pare
   std::vector<LayerWaste> waste_;

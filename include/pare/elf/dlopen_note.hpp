@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pare/util/limits.hpp"
+
 namespace pare {
 
 /// The owner and type of a dlopen metadata note (systemd docs/ELF_DLOPEN_METADATA.md).
@@ -26,6 +28,7 @@ struct DlopenNote {
 /// "description", "priority"}, NUL-padded. Malformed JSON or a payload over
 /// kMaxDlopenNotePayload gives nothing; an entry without a soname string is skipped, as is a
 /// field of the wrong type. Never throws.
-std::vector<DlopenNote> parse_dlopen_metadata(std::string_view payload);
+std::vector<DlopenNote> parse_dlopen_metadata(
+    std::string_view payload, std::uint64_t max_json_depth = InputLimits{}.max_json_depth);
 
 }  // namespace pare

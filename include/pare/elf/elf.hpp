@@ -10,6 +10,7 @@
 
 #include "pare/elf/dlopen_note.hpp"
 #include "pare/elf/go_buildinfo.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
@@ -89,10 +90,10 @@ struct ElfResult {
 /// PT_LOAD segments, so a file without section headers parses the same; notes through PT_NOTE,
 /// and SHT_NOTE sections when there are any. Never throws and never reads outside `bytes`; a
 /// malformed or truncated file (a header, table, PT_LOAD, PT_INTERP or PT_DYNAMIC past the end,
-/// an unmapped DT_STRTAB, a string past its table or without its NUL, absurd counts) is an
-/// error. What the loader can do without (Go build info, version tables, symbols, notes) is
+/// an unmapped DT_STRTAB, a string past its table or without its NUL, a table of more entries
+/// than limits.max_elf_entries) is an error. What the loader can do without (Go build info, version tables, symbols, notes) is
 /// read as far as it is sound: a malformed one leaves its field empty or short. No view into
 /// `bytes` is kept.
-ElfResult parse_elf(std::span<const std::byte> bytes);
+ElfResult parse_elf(std::span<const std::byte> bytes, const InputLimits& limits = {});
 
 }  // namespace pare

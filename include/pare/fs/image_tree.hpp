@@ -13,6 +13,7 @@
 #include "pare/image/image.hpp"
 #include "pare/image/layer_files.hpp"
 #include "pare/image/layer_reader.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
@@ -40,6 +41,8 @@ struct ImageTree {
   std::shared_ptr<const HostFiles> host_files;
   /// Reads the nodes whose bytes are in a source layer (LayerBytes) again; set by build_tree.
   std::shared_ptr<const LayerFiles> layer_files;
+  /// What the image was read with; the readers of its files (the ELF parser) keep to them too.
+  InputLimits limits;
 
   /// A regular file's whole bytes: what was captured of it whole, bytes pare wrote itself, a
   /// host file's (read now through host_files), or its layer's, read again by offset through
@@ -70,7 +73,7 @@ void copy_layer_bytes(const LayerFiles& files, const LayerBytes& at, std::uint64
 
 /// What build_tree keeps and reports while the layers stream.
 struct BuildTreeOptions {
-  LayerLimits limits;
+  InputLimits limits;
   /// What to keep of each regular file; empty: nothing. Called from the layers' threads, several
   /// at once: it must only look at its arguments.
   CaptureRule capture;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ namespace pare {
 /// What `pare ls` was asked for.
 struct ListRequest {
   ImageSelector selector;
-  LayerLimits limits;
+  InputLimits limits;
   std::string path;  ///< inside the image, symlinks followed inside it; empty: the whole tree
 };
 
@@ -32,14 +33,23 @@ struct ListedPath {
 };
 
 /// The merged tree of the image the request picks (whiteouts applied), or the subtree at
-/// `request.path` (the path itself first), depth-first in byte order of names. Throws Error
+/// `request.path` (the path itself first), depth-first in byte order of names, each path given
+/// to `visit` as it is reached (nothing is gathered, so memory does not grow with the
+/// listing). Throws Error
 /// (exit 3) naming the input when the path does not resolve, and as load_image and build_tree
 /// throw.
+void list_image(const Bundle& bundle, const ListRequest& request,
+                const std::function<void(const ListedPath&)>& visit);
+/// The same, gathered.
 std::vector<ListedPath> list_image(const Bundle& bundle, const ListRequest& request);
 
-/// "drwxr-xr-x 0:0 4096 L1 /etc", a line a path; hardlinks and symlinks say where they point.
+/// "drwxr-xr-x 0:0 4096 L1 /etc\n": a path's line; hardlinks and symlinks say where they point.
+std::string listing_line(const ListedPath& path);
+/// listing_line of each path.
 std::string listing_text(const std::vector<ListedPath>& paths);
-/// An array of {path, type, mode, uid, gid, size, layer, linkTarget}.
+/// {path, type, mode, uid, gid, size, layer, linkTarget}.
+nlohmann::json listed_json(const ListedPath& path);
+/// An array of listed_json.
 nlohmann::json listing_json(const std::vector<ListedPath>& paths);
 
 }  // namespace pare

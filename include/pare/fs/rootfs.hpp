@@ -12,6 +12,7 @@
 #include "pare/archive/tar_entry.hpp"
 #include "pare/fs/byte_origin.hpp"
 #include "pare/fs/content_store.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
@@ -69,6 +70,11 @@ struct Resolution {
 class Rootfs {
  public:
   Rootfs();
+  /// Takes the tree apart without recursion: a path 32,000 folders deep must not take a stack
+  /// frame per folder.
+  ~Rootfs();
+  Rootfs(Rootfs&&) = default;
+  Rootfs& operator=(Rootfs&&) = default;
 
   /// Applies one layer's entries (metadata only). Whiteouts (`.wh.NAME`) and opaque markers
   /// (`.wh..wh..opq`) act on lower layers only and are applied first, whatever their order in
@@ -86,8 +92,8 @@ class Rootfs {
   /// The node at a normalized path, symlinks not followed; null when absent.
   const Node* find(std::string_view path) const;
   /// Resolves a path as the kernel would inside a chroot of this tree: relative to the root,
-  /// symlinks followed (absolute targets from the image root, ".." never above it), at most 40
-  /// links. `follow_last` = false leaves a final symlink unresolved. `links`, when given,
+  /// symlinks followed (absolute targets from the image root, ".." never above it), at most
+  /// max_symlinks() links (Linux's 40 unless set). `follow_last` = false leaves a final symlink unresolved. `links`, when given,
   /// receives the normalized path of every symlink followed on the way, in order.
   Resolution resolve(std::string_view path, bool follow_last = true,
                      std::vector<std::string>* links = nullptr) const;
@@ -102,9 +108,14 @@ class Rootfs {
 
   const Node& root() const { return *root_; }
 
+  /// How many symlinks resolve() follows for one path (InputLimits::max_symlinks).
+  std::uint64_t max_symlinks() const { return max_symlinks_; }
+  void set_max_symlinks(std::uint64_t links) { max_symlinks_ = links; }
+
  private:
   Node* resolve_parent(std::string_view parent, int layer, const std::string& what);
   std::unique_ptr<Node> root_;
+  std::uint64_t max_symlinks_ = InputLimits{}.max_symlinks;
 };
 
 /// Why resolving failed, in words ("symlink loop", ...).

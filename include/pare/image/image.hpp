@@ -8,6 +8,7 @@
 #include "pare/digest/digest.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/model.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
@@ -53,16 +54,20 @@ struct ImageSelector {
 /// selector picks. Nested indexes are followed; buildkit attestations skipped. Throws Error:
 /// exit 2 when the input holds several images or platforms and the selector does not choose
 /// (the message lists them), exit 3 for anything malformed, missing or mismatched (manifest
-/// and config digests and sizes, layer and diff_id counts, history counts).
-Image load_image(const Bundle& bundle, const ImageSelector& selector);
+/// and config digests and sizes, layer and diff_id counts, history counts) and for a document
+/// past `limits` (JSON size and depth, manifests listed, indexes nested).
+Image load_image(const Bundle& bundle, const ImageSelector& selector,
+                 const InputLimits& limits = {});
 
 /// Every image the selector picks (all of them when it names nothing), in the input's order,
 /// each checked as load_image checks it: what `verify` goes through.
-std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector);
+std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& selector,
+                               const InputLimits& limits = {});
 
 /// The platforms of the images the selector's name picks (its platform is ignored), sorted,
 /// attestations skipped: what `--platform all` iterates over.
-std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector);
+std::vector<Platform> list_platforms(const Bundle& bundle, const ImageSelector& selector,
+                                     const InputLimits& limits = {});
 
 /// True when one of an image's names (RepoTags, ref names) is `wanted`, as docker compares
 /// them: docker.io/library/, docker.io/ and localhost/ prefixes ignored, a missing tag is latest.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -10,7 +11,7 @@
 #include "pare/archive/tar_reader.hpp"
 #include "pare/image/bundle.hpp"
 #include "pare/image/image.hpp"
-#include "pare/image/limits.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
@@ -37,9 +38,27 @@ struct LayerScan {
   std::string fault;        ///< what went wrong, without the stream's name
 };
 
+/// The inflated bytes all of an image's layers may take together (InputLimits::
+/// max_image_bytes), counted by the layers streaming at once, each on threads of its own.
+class ImageBudget {
+ public:
+  explicit ImageBudget(std::uint64_t max_bytes) : max_bytes_(max_bytes) {}
+  /// Counts `bytes` more; false once the layers together have passed the limit.
+  bool take(std::uint64_t bytes) {
+    return used_.fetch_add(bytes, std::memory_order_relaxed) + bytes <= max_bytes_;
+  }
+  std::uint64_t max_bytes() const { return max_bytes_; }
+
+ private:
+  std::uint64_t max_bytes_;
+  std::atomic<std::uint64_t> used_ = 0;
+};
+
 /// What a layer's reader may ask of the pipeline besides the members.
 struct LayerStreamHooks {
   Checkpoints* checkpoints = nullptr;  ///< a gzip layer records its inflate checkpoints here
+  /// The image's budget the layer's inflated bytes count against; none: only the layer's own.
+  ImageBudget* image_budget = nullptr;
   /// Called on the caller's thread, between members, with the stored bytes read so far: about
   /// every 4 MiB, and once at the end.
   std::function<void(std::uint64_t stored)> on_progress;
@@ -51,14 +70,14 @@ struct LayerStreamHooks {
 /// of both streams is drained, so padding counts in the hashes. With `collect` false the first
 /// fault throws Error (exit 3, naming `stored`); with `collect` true a fault of the bytes is
 /// kept in the result instead, and only I/O errors (exit 4) throw.
-LayerScan stream_layer(ByteSource& stored, const LayerLimits& limits, const LayerVisitor& visit,
+LayerScan stream_layer(ByteSource& stored, const InputLimits& limits, const LayerVisitor& visit,
                        bool collect, const LayerStreamHooks& hooks = {});
 
 /// Streams layer `index` of `image` once (stream_layer, stopping at the first fault) and checks
 /// the digest and diff_id the image states. Throws Error (exit 3) naming the layer on a
 /// digest, size or diff_id mismatch, a corrupt or truncated stream, or a limit passed.
 LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t index,
-                      const LayerLimits& limits, const LayerVisitor& visit,
+                      const InputLimits& limits, const LayerVisitor& visit,
                       const LayerStreamHooks& hooks = {});
 
 }  // namespace pare

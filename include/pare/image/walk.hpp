@@ -14,6 +14,7 @@
 #include "pare/image/bundle.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/image/model.hpp"
+#include "pare/util/limits.hpp"
 #include "pare/util/problem.hpp"
 
 namespace pare {
@@ -112,7 +113,8 @@ struct ManifestFacts {
 /// throws at the first fault that stops a reader.
 class FormatWalk {
  public:
-  FormatWalk(const Bundle& bundle, FaultPolicy& policy) : bundle_(bundle), policy_(policy) {}
+  FormatWalk(const Bundle& bundle, FaultPolicy& policy, const InputLimits& limits = {})
+      : bundle_(bundle), policy_(policy), limits_(limits) {}
 
   const Bundle& bundle() const { return bundle_; }
   FaultPolicy& policy() { return policy_; }
@@ -129,7 +131,7 @@ class FormatWalk {
   /// it, as image-index.md requires, and verify reports what it cannot tell from a mistake.
   void walk_index(const std::function<void(const ListedManifest&)>& on_manifest);
 
-  /// The config file a manifest.json item names: present, at most kMaxJsonBytes, its bytes
+  /// The config file a manifest.json item names: present, at most InputLimits::max_json_bytes, its bytes
   /// hashing to the digest its name states (when it states one). Hashed, the bytes returned.
   std::optional<std::vector<std::byte>> read_docker_config(const DockerItem& item);
 
@@ -152,7 +154,7 @@ class FormatWalk {
   std::vector<DockerItem> docker_items();
 
   /// The bytes of a JSON blob a descriptor names (an index, manifest or config; `what` says
-  /// which, for the loader's messages): present, at most kMaxJsonBytes, its size and digest
+  /// which, for the loader's messages): present, at most InputLimits::max_json_bytes, its size and digest
   /// checked.
   std::optional<std::vector<std::byte>> read_blob(const Descriptor& d, const std::string& where,
                                                   const std::string& what);
@@ -203,6 +205,7 @@ class FormatWalk {
 
   const Bundle& bundle_;
   FaultPolicy& policy_;
+  InputLimits limits_;
   std::map<std::string, Digest> digests_;
   std::set<std::string> missing_;
   std::uint64_t indexes_ = 0;

@@ -32,7 +32,7 @@ struct ProbeRun {
 struct ProbeSettings {
   std::chrono::milliseconds timeout{5000};  ///< then SIGTERM, and SIGKILL after a grace
   bool trace = true;                        ///< record every path the process tree touches
-  LayerLimits limits;
+  InputLimits limits;
 };
 
 /// An image unpacked into a temporary folder of its own (unpack_rootfs), removed with it.

@@ -16,7 +16,7 @@ namespace pare {
 struct SlimRequest {
   ImageSelector selector;
   bool all_platforms = false;  ///< --platform all: every platform of the selected image
-  LayerLimits limits;
+  InputLimits limits;
   SlimOptions options;  ///< rules and config overrides, already checked (check_slim_options)
   Preset preset = Preset::kNone;
   /// --check: the probes also run on the source (traced), to compare with the output's runs
@@ -26,7 +26,7 @@ struct SlimRequest {
 
 /// The runs a slim traces: the image's own Entrypoint and Cmd, then one per --probe.
 std::vector<Probe> probes_of(const SlimOptions& options);
-ProbeSettings probe_settings(const SlimOptions& options, const LayerLimits& limits);
+ProbeSettings probe_settings(const SlimOptions& options, const InputLimits& limits);
 
 /// Plans the slim of each image the request picks (one, or every platform): layers read once
 /// and merged, the program's closure resolved, and make_plan's rules applied. With tracing

@@ -58,8 +58,9 @@ class NamedSource : public ByteSource {
 /// the guard against decompression bombs.
 class LimitedSource : public ByteSource {
  public:
-  LimitedSource(ByteSource& inner, std::uint64_t limit, std::string what)
-      : inner_(inner), limit_(limit), what_(std::move(what)) {}
+  /// `flag`, when given, is named in the error: the option that raises the limit.
+  LimitedSource(ByteSource& inner, std::uint64_t limit, std::string what, std::string flag = {})
+      : inner_(inner), limit_(limit), what_(std::move(what)), flag_(std::move(flag)) {}
   std::size_t read(std::span<std::byte> buf) override;
   std::string name() const override { return inner_.name(); }
   std::uint64_t count() const { return count_; }
@@ -69,6 +70,7 @@ class LimitedSource : public ByteSource {
   std::uint64_t limit_;
   std::uint64_t count_ = 0;
   std::string what_;
+  std::string flag_;
 };
 
 /// Reads the whole stream; throws bad input when it holds more than `limit` bytes.

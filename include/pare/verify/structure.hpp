@@ -34,7 +34,7 @@ struct VerifiedLayer {
 };
 
 struct StructureOptions {
-  LayerLimits limits;
+  InputLimits limits;
   std::vector<VerifiedLayer> verified;  ///< layers not to stream again
   /// Which images get their configs and layers checked: empty = every image of the input.
   /// Indexes, manifests and manifest.json are always checked whole.

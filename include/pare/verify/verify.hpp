@@ -19,7 +19,7 @@ namespace pare {
 /// Everything `pare verify` was asked for.
 struct VerifyRequest {
   ImageSelector selector;  ///< empty: every image of the input
-  LayerLimits limits;
+  InputLimits limits;
   Preset preset = Preset::kNone;
   bool run = false;               ///< start each image's program in the sandbox
   std::vector<std::string> args;  ///< with run: replace the config's Cmd, as docker run does
