@@ -8,6 +8,7 @@
 #include "pare/image/media_types.hpp"
 #include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/path.hpp"
 
 namespace pare {
 
@@ -92,6 +93,22 @@ Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
       ref.size = static_cast<std::uint64_t>(layer.size);
       image.layers.push_back(std::move(ref));
     }
+    // Docker 25.0.0 wrote the OCI manifest's layers in random order (moby #47160), and docker
+    // load reads manifest.json: in a hybrid tar, its Layers of the same config give the order.
+    if (format == ImageFormat::kDockerSaveOci) {
+      for (const auto& item : walk.docker_items()) {
+        if (normalize_path(item.config) != blob_path(config.digest)) continue;
+        std::vector<LayerRef> ordered;
+        for (const auto& path : item.layers) {
+          auto it = std::find_if(image.layers.begin(), image.layers.end(),
+                                 [&](const LayerRef& l) { return l.path == normalize_path(path); });
+          if (it == image.layers.end()) break;
+          ordered.push_back(*it);
+        }
+        if (ordered.size() == image.layers.size()) image.layers = std::move(ordered);
+        break;
+      }
+    }
   } else {
     const DockerItem& item = c.docker_item;
     image.raw_config = read(walk.read_docker_config(item));
@@ -109,6 +126,9 @@ Image resolve(FormatWalk& walk, const Candidate& c, ImageFormat format) {
                             config_what, config_what));
 
   walk.check_counts(image.config, image.layers.size(), "manifest");
+  // docker save refuses to export one ("empty export"), and OCI says an image SHOULD have a layer.
+  if (image.layers.empty())
+    fail(bundle, "the image has no layers (docker save refuses to export one)");
   const auto& diff_ids = image.config.diff_ids;
   for (std::size_t i = 0; i < image.layers.size(); ++i) {
     LayerRef& layer = image.layers[i];

@@ -225,9 +225,12 @@ LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t inde
                                               ", got " + stats.digest.str());
   }
   if (*scan.diff_id != layer.diff_id) {
-    throw Error::bad_input(stored.name(),
-                           "diff_id mismatch: the config says " + layer.diff_id.str() +
-                               ", the uncompressed layer hashes to " + scan.diff_id->str());
+    throw Error::bad_input(
+        stored.name(), "diff_id mismatch: the config says " + layer.diff_id.str() +
+                           (layer.diff_id == stats.digest && stats.compression != Compression::kNone
+                                ? " (the digest of the compressed blob)"
+                                : "") +
+                           ", the uncompressed layer hashes to " + scan.diff_id->str());
   }
   return stats;
 }

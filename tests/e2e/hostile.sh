@@ -185,6 +185,91 @@ else
 fi
 rm -rf "$BIG"
 
+# §8 of research/image-formats.md, the pitfalls of reading an image, each from real bytes (GNU
+# tar, gzip, jq): accepted with the right result, or refused with one line naming the fault.
+S8=$WORK/s8
+mkdir -p "$S8/d"
+tar -C "$S8/d" -xf "$F/churn-docker25.tar"
+# docker_save OUT ENTRY LAYER...: a docker-archive of the layer files as stored, the config's
+# diff_ids those of their uncompressed bytes.
+docker_save() {
+  local out=$1 entry=$2 d ids="" names="" i=0 id cfg
+  shift 2
+  d=$(mktemp -d "$S8/ds.XXXXXX")
+  for l in "$@"; do
+    cp "$l" "$d/l$i"
+    id=$(gzip -dcf "$l" | sha256sum | cut -d' ' -f1)
+    ids="$ids${ids:+,}\"sha256:$id\""; names="$names${names:+,}\"l$i\""; i=$((i + 1))
+  done
+  printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["%s"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$entry" "$ids" >"$d/c.json"
+  cfg=$(sha256sum "$d/c.json" | cut -d' ' -f1)
+  mv "$d/c.json" "$d/$cfg.json"
+  printf '[{"Config":"%s.json","RepoTags":["h:1"],"Layers":[%s]}]' "$cfg" "$names" >"$d/manifest.json"
+  (cd "$d" && tar --owner=0 --group=0 --mtime=@0 -cf "$out" manifest.json "$cfg.json" $(ls | grep '^l'))
+}
+# expect_ok NAME PATTERN -- COMMAND...: exit 0 and stdout matching PATTERN.
+expect_ok() {
+  local name=$1 pattern=$2 rc=0
+  shift 3
+  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
+  if [ "$rc" -eq 0 ] && grep -q -E -- "$pattern" "$WORK/out.txt"; then pass "$name: accepted"; else
+    fail "$name: exit $rc"; cat "$WORK/err.txt"; fi
+}
+# 1: an OCI-only tar (no manifest.json) is read.
+expect_ok "§8.1 an OCI-only tar" "/bin/hello" -- "$PARE" ls "$F/churn-oci-gzip.tar" /bin
+# 2: Docker 25.0.0's OCI manifest listing the layers in another order than manifest.json.
+m=$(jq -r '.manifests[0].digest | split(":")[1]' "$S8/d/index.json")
+cp -r "$S8/d" "$S8/shuffled"
+jq -c '.layers |= [.[1], .[0], .[2]]' "$S8/d/blobs/sha256/$m" >"$S8/m.json"
+nm=$(sha256sum "$S8/m.json" | cut -d' ' -f1)
+jq -c ".manifests[0].digest = \"sha256:$nm\" | .manifests[0].size = $(stat -c %s "$S8/m.json")" "$S8/d/index.json" >"$S8/shuffled/index.json"
+mv "$S8/m.json" "$S8/shuffled/blobs/sha256/$nm"
+tar -C "$S8/shuffled" -cf "$S8/shuffled.tar" manifest.json index.json oci-layout blobs
+expect_ok "§8.2 OCI layers in another order than manifest.json's" "/bin/hello" -- "$PARE" ls "$S8/shuffled.tar" /bin
+# 3: LayerSources listing every layer (Docker 25+): none is foreign.
+cp -r "$S8/d" "$S8/sources"
+jq -c '.[0].LayerSources = ([.[0].Layers[] | split("/")[2] | {key: ("sha256:" + .), value: {mediaType: "application/vnd.oci.image.layer.v1.tar", digest: ("sha256:" + .), size: 1}}] | from_entries)' \
+  "$S8/d/manifest.json" >"$S8/sources/manifest.json"
+tar -C "$S8/sources" -cf "$S8/sources.tar" manifest.json oci-layout index.json blobs
+expect_ok "§8.3 LayerSources listing every layer" "/bin/hello" -- "$PARE" ls "$S8/sources.tar" /bin
+# 4: names: tag-only ref.name with io.containerd.image.name (Docker), chosen by its name.
+expect_ok "§8.4 a name from io.containerd.image.name" "/bin/hello" -- "$PARE" ls --image churn:latest "$F/churn-docker25.tar" /bin
+# 6: a DiffID computed over the compressed bytes.
+mkdir -p "$S8/r/a"
+echo hello >"$S8/r/a/file"
+tar -C "$S8/r" --owner=0 --group=0 -cf "$S8/base.tar" a
+gzip -nc "$S8/base.tar" >"$S8/base.tgz"
+mkdir -p "$S8/cz"
+g=$(sha256sum "$S8/base.tgz" | cut -d' ' -f1)
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$g" >"$S8/cz/c.json"
+cfg=$(sha256sum "$S8/cz/c.json" | cut -d' ' -f1); mv "$S8/cz/c.json" "$S8/cz/$cfg.json"; cp "$S8/base.tgz" "$S8/cz/l0"
+printf '[{"Config":"%s.json","Layers":["l0"]}]' "$cfg" >"$S8/cz/manifest.json"
+tar -C "$S8/cz" -cf "$S8/compressed-diff-id.tar" manifest.json "$cfg.json" l0
+expect_exit "§8.6 a DiffID over the compressed bytes" 3 "compressed-diff-id.tar: layer 0 \(l0\): diff_id mismatch: the config says sha256:$g \(the digest of the compressed blob\)" -- \
+  "$PARE" ls "$S8/compressed-diff-id.tar" /
+# 8: buildx attestation manifests in the index are skipped.
+expect_ok "§8.8 an attestation manifest beside the image" "/bin/hello" -- "$PARE" ls --platform linux/amd64 "$F/multi.tar" /bin
+# 9: a hardlink across layers is the lower file; one into a path a whiteout removed is refused.
+mkdir -p "$S8/x/a" "$S8/w/a"
+echo hello >"$S8/x/a/file"; ln "$S8/x/a/file" "$S8/x/b"
+tar -C "$S8/x" --owner=0 --group=0 -cf "$S8/link.tar" a/file b && tar --delete -f "$S8/link.tar" a/file
+touch "$S8/w/a/.wh.file"
+tar -C "$S8/w" --owner=0 --group=0 -cf "$S8/wh.tar" a/.wh.file && tar -C "$S8/x" --owner=0 --group=0 -rf "$S8/wh.tar" a/file b &&
+  tar --delete -f "$S8/wh.tar" a/file
+docker_save "$S8/xlink.tar" /b "$S8/base.tar" "$S8/link.tar"
+docker_save "$S8/wlink.tar" /b "$S8/base.tar" "$S8/wh.tar"
+expect_ok "§8.9 a hardlink to a lower layer's file" "6 L1 /b link to /a/file" -- "$PARE" ls "$S8/xlink.tar" /b
+expect_exit "§8.9 a hardlink into a whited-out path" 3 "wlink.tar: layer 1: hardlink /b -> /a/file: target does not exist" -- "$PARE" ls "$S8/wlink.tar" /b
+# 10: the same layer twice is a valid image (old Docker repeats its empty layer); zero layers not.
+docker_save "$S8/dup.tar" /a/file "$S8/base.tar" "$S8/base.tar"
+expect_ok "§8.10 the same layer twice" "/a/file" -- "$PARE" ls "$S8/dup.tar" /a/file
+docker_save "$S8/zero.tar" /x
+expect_exit "§8.10 zero layers" 3 "zero.tar: the image has no layers" -- "$PARE" ls "$S8/zero.tar" /
+# 11: outer-tar names with ./
+tar -C "$S8/d" -cf "$S8/dot.tar" .
+expect_ok "§8.11 outer-tar names with ./" "/bin/hello" -- "$PARE" ls "$S8/dot.tar" /bin
+rm -rf "$S8"
+
 (cd "$F" && find . -type f -exec sha256sum {} + | sort) >"$WORK/after.sum"
 check_same "no input was modified" "$WORK/before.sum" "$WORK/after.sum"
 leftovers=$(find "$WORK/run" -mindepth 1 -not -path "$WORK/run/a" -not -path "$WORK/run/a/b")
