@@ -1,6 +1,8 @@
 #include "pare/util/file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,9 +124,67 @@ TempDir::TempDir(const std::string& prefix) {
   }
 }
 
+namespace {
+
+/// The mount `name` (below `dir`) is on: its mount id where statx says it (Linux 5.8), else its
+/// device. A bind mount of a folder of the same filesystem has the same device but not the id.
+std::optional<std::uint64_t> mount_of(int dir, const char* name) {
+  struct statx sx {};
+  if (::statx(dir, name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) {
+    return std::nullopt;
+  }
+  if ((sx.stx_mask & STATX_MNT_ID) != 0U) return sx.stx_mnt_id;
+  return (std::uint64_t{sx.stx_dev_major} << 32U) | sx.stx_dev_minor;
+}
+
+/// Empties the folder open as `dir` (on mount `mount`).
+void empty_folder(const UniqueFd& dir, std::uint64_t mount, const std::filesystem::path& shown) {
+  const int fd = dir.get();
+  const int listed = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);  // the stream owns (and closes) its own
+  DIR* stream = listed < 0 ? nullptr : ::fdopendir(listed);
+  if (stream == nullptr) {
+    if (listed >= 0) ::close(listed);
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(stream)) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  for (const auto& name : names) {
+    auto here = mount_of(fd, name.c_str());
+    if (here && *here != mount) {
+      // A mount below a temporary folder (a sandbox's, seen from here): detached, never entered.
+      (void)::umount2((shown / name).c_str(), MNT_DETACH | UMOUNT_NOFOLLOW);
+      here = mount_of(fd, name.c_str());
+      if (!here || *here != mount) continue;
+    }
+    if (::unlinkat(fd, name.c_str(), 0) == 0) continue;
+    UniqueFd child(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!child) continue;
+    empty_folder(child, mount, shown / name);
+    (void)::unlinkat(fd, name.c_str(), AT_REMOVEDIR);
+  }
+  ::closedir(stream);
+}
+
+}  // namespace
+
+void remove_tree(const std::filesystem::path& path) noexcept {
+  try {
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return;
+    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir) return;
+    const auto mount = mount_of(dir.get(), "");
+    if (!mount) return;
+    empty_folder(dir, *mount, path);
+    (void)::rmdir(path.c_str());
+  } catch (...) {  // std::bad_alloc from a name: what is left stays
+  }
+}
+
 TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);  // best effort: a destructor must not throw
+  remove_tree(path_);  // best effort: a destructor must not throw
   untrack_temporary(path_);
 }
 

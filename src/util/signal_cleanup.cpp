@@ -1,5 +1,7 @@
 #include "pare/util/signal_cleanup.hpp"
 
+#include "pare/util/file.hpp"
+
 #include <pthread.h>
 #include <unistd.h>
 
@@ -35,8 +37,7 @@ sigset_t cleanup_signals() {
   Tracked& t = tracked();
   t.mutex.lock();  // held until the end: nothing new is tracked, nothing untracked meanwhile
   for (const auto& path : t.paths) {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
+    remove_tree(path);  // never into a mount below it
   }
   // End as the signal would have: the parent sees "killed by SIGINT", not an exit code.
   std::signal(signal, SIG_DFL);

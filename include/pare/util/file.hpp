@@ -100,8 +100,13 @@ class TempFile {
   UniqueFd fd_;
 };
 
-/// A temporary folder, removed with everything in it (links not followed) when this object
-/// goes away.
+/// Removes `path` and everything below it, never following a link and never descending into a
+/// mount: one found below is detached (umount2 MNT_DETACH, which leaves its source as it was)
+/// and, if that fails, left in place with the folders holding it. Best effort, no exceptions.
+void remove_tree(const std::filesystem::path& path) noexcept;
+
+/// A temporary folder, removed with everything in it (remove_tree: links not followed, mounts
+/// not entered) when this object goes away.
 class TempDir {
  public:
   /// Creates an empty folder in $TMPDIR (or /tmp); throws Error on failure.
