@@ -70,16 +70,20 @@ ELVES=$(fixtures elf-testdata "$REPO/tests/elf/make-elf-fixtures.sh")
 
 # The image archives unpacked once: their JSON documents and layer blobs are seeds too.
 UNPACKED=$WORK/unpacked
-if [[ ! -d $UNPACKED ]]; then
-  mkdir -p "$UNPACKED.partial"
-  for a in "$IMAGES"/*.tar; do
-    [[ -s $a ]] || continue
-    d=$UNPACKED.partial/$(basename "$a" .tar)
-    mkdir -p "$d"
-    tar -xf "$a" -C "$d" 2>/dev/null || true
-  done
-  mv "$UNPACKED.partial" "$UNPACKED"
-fi
+(
+  flock 9
+  if [[ ! -d $UNPACKED ]]; then
+    rm -rf "$UNPACKED.partial"
+    mkdir -p "$UNPACKED.partial"
+    for a in "$IMAGES"/*.tar; do
+      [[ -s $a ]] || continue
+      d=$UNPACKED.partial/$(basename "$a" .tar)
+      mkdir -p "$d"
+      tar -xf "$a" -C "$d" 2>/dev/null || true
+    done
+    mv "$UNPACKED.partial" "$UNPACKED"
+  fi
+) 9>"$WORK/.lock"
 
 # magic FILE: json, gzip, zstd, tar, elf or other.
 magic() {
@@ -150,7 +154,9 @@ printf '%-13s %10s %8s %8s %6s %7s  %s\n' target runs cov ft corpus seconds find
 for t in $TARGETS; do
   bin=$BUILD/tests/fuzz/${t}_fuzz
   dir=$WORK/$t
-  mkdir -p "$dir/corpus" "$dir/findings"
+  # This run's findings only (a kept PARE_FUZZ_WORK holds earlier runs' too).
+  found_in=$dir/findings-$(date +%Y%m%d-%H%M%S)
+  mkdir -p "$dir/corpus" "$found_in"
   rm -rf "$dir/seeds"
   seeds "$t" "$dir/seeds"
   [[ -d $HERE/corpus/$t ]] && cp "$HERE/corpus/$t"/* "$dir/seeds/" 2>/dev/null || true
@@ -165,10 +171,11 @@ for t in $TARGETS; do
   start=$(date +%s)
   rc=0
   "$bin" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$dir/findings/" $(dict_of "$t") "$dir/corpus" "$dir/seeds" \
+    -artifact_prefix="$found_in/" $(dict_of "$t") "$dir/corpus" "$dir/seeds" \
     >"$dir/log" 2>&1 || rc=$?
   took=$(($(date +%s) - start))
-  for f in "$dir/findings"/*; do
+  rmdir "$found_in" 2>/dev/null || true
+  for f in "$found_in"/*; do
     [[ -e $f ]] && findings+=("$(basename "$f" | cut -d- -f1): $f")
   done
   if [[ $rc -ne 0 && ${#findings[@]} -eq 0 ]]; then
