@@ -69,7 +69,7 @@ std::optional<json> FormatWalk::parse(std::span<const std::byte> bytes, const st
   }
   try {
     return json::parse(bytes.begin(), bytes.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number too large (1e400)
     policy_.report({check, where, "is not valid JSON: " + json_message(e),
                     what + " is not valid JSON (" + e.what() + ")"});
     return std::nullopt;

@@ -140,3 +140,22 @@ TEST_CASE("the collector says each fault once and counts each file once") {
   CHECK(faults.blobs == 2);
   CHECK(faults.bytes == 15);
 }
+
+TEST_CASE("a number no double holds is invalid JSON to both policies, not another exception") {
+  // Found by the model fuzz target: nlohmann throws out_of_range, not parse_error, for 1e400.
+  MemoryBundle b;
+  b.files["oci-layout"] = bytes_of(R"({"imageLayoutVersion":"1.0.0"})");
+  b.files["index.json"] = bytes_of(R"({"schemaVersion":2,"manifests":[],"x":1e400})");
+  try {
+    load_image(b, {});
+    FAIL("load_image read an index.json with 1e400");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::kBadInput);
+    CHECK(std::string(e.what()).find("index.json is not valid JSON") != std::string::npos);
+  }
+  FaultCollector faults;
+  FormatWalk walk(b, faults);
+  walk.walk_index([](const ListedManifest&) {});
+  REQUIRE(faults.problems.size() == 1);
+  CHECK(faults.problems[0].check == "json");
+}
