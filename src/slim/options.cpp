@@ -1,10 +1,18 @@
 #include "pare/slim/options.hpp"
 
+#include <cmath>
+#include <cstdint>
+
 #include "pare/util/error.hpp"
 #include "pare/util/project_file.hpp"
 #include "pare/util/shell_words.hpp"
 
 namespace pare {
+
+namespace {
+/// About 31 years: far past any probe, far below what milliseconds in 64 bits can count.
+constexpr std::int64_t kMaxProbeSeconds = 1'000'000'000;
+}  // namespace
 
 SlimOptions read_slim_options(const std::string& config_file) {
   SlimOptions o;
@@ -33,8 +41,13 @@ SlimOptions read_slim_options(const std::string& config_file) {
     o.strict = s.value("strict", false);
     o.probes = s.value("probes", std::vector<std::string>{});
     if (s.contains("probeTimeout")) {
-      o.probe_timeout = std::chrono::milliseconds(
-          static_cast<std::int64_t>(s.at("probeTimeout").get<double>() * 1000.0));
+      const double seconds = s.at("probeTimeout").get<double>();
+      // Milliseconds must fit the count: a larger number would make the conversion undefined.
+      if (std::abs(seconds) > static_cast<double>(kMaxProbeSeconds)) {
+        throw Error::usage(file->path() + ": probeTimeout " + s.at("probeTimeout").dump() +
+                           ": expected seconds, at most " + std::to_string(kMaxProbeSeconds));
+      }
+      o.probe_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
     }
   });
   return o;
