@@ -33,6 +33,10 @@ TarReader::~TarReader() = default;
 
 long TarReader::on_read(struct archive* a, void* self, const void** buffer) {
   auto* reader = static_cast<TarReader*>(self);
+  if (reader->pending_) {  // a skip failed: libarchive reads on, the stream must stop
+    archive_set_error(a, EIO, "read failed");
+    return -1;
+  }
   try {
     *buffer = reader->buffer_.data();
     return static_cast<long>(reader->source_.read(reader->buffer_));
@@ -50,9 +54,11 @@ std::int64_t TarReader::on_skip(struct archive* a, void* self, std::int64_t requ
     // A member's data not read: a file range seeks past it, a stream reads through it.
     return static_cast<std::int64_t>(reader->source_.skip(static_cast<std::uint64_t>(request)));
   } catch (...) {
+    // Not -1: libarchive's skip loop takes a negative result from what is left to skip and
+    // asks again, forever. Nothing skipped makes it read instead, and on_read fails the stream.
     reader->pending_ = std::current_exception();
     archive_set_error(a, EIO, "read failed");
-    return -1;
+    return 0;
   }
 }
 
