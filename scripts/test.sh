@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 step "installing what is missing (scripts/install-deps.sh)"
 bash scripts/install-deps.sh
-step "configuring build-asan/ (clang, AddressSanitizer + UBSan)"
-CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARE_SANITIZE=ON >/dev/null
+step "configuring build-asan/ (clang, AddressSanitizer + UBSan, the fuzz targets)"
+CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARE_SANITIZE=ON \
+  -DPARE_FUZZ=ON >/dev/null
 step "linting (clang-format, layering, clang-tidy)"
 PARE_LINT_BUILD=build-asan bash scripts/lint.sh
 step "building build-release/ (gcc, Release, warnings are errors)"

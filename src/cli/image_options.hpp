@@ -12,9 +12,9 @@ namespace pare::cli {
 
 /// The options every command that reads an image shares.
 struct ImageOptions {
-  std::string image;     ///< path, folder or "-"
-  std::string platform;  ///< --platform os/arch[/variant]
-  std::string name;      ///< --image NAME:TAG
+  std::string image;         ///< path, folder or "-"
+  std::string platform;      ///< --platform os/arch[/variant]
+  std::string name;          ///< --image NAME:TAG
   InputLimits input_limits;  ///< the "Limits" flags
 
   /// The selector the flags describe; throws a usage Error for a malformed --platform.

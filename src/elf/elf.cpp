@@ -168,7 +168,9 @@ struct DynamicEntries {
 class ElfParser {
  public:
   ElfParser(std::span<const std::byte> bytes, const InputLimits& limits)
-      : bytes_(bytes), max_entries_(limits.max_elf_entries), max_json_depth_(limits.max_json_depth) {}
+      : bytes_(bytes),
+        max_entries_(limits.max_elf_entries),
+        max_json_depth_(limits.max_json_depth) {}
 
   ElfResult parse() {
     ElfInfo info;

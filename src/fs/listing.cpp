@@ -57,7 +57,8 @@ void list_image(const Bundle& bundle, const ListRequest& request,
     path.resize(top.mark);
     path.append("/").append(name);
     visit(listed(path, *child));
-    if (!child->children.empty()) stack.push_back({child.get(), child->children.begin(), path.size()});
+    if (!child->children.empty())
+      stack.push_back({child.get(), child->children.begin(), path.size()});
   }
 }
 

@@ -110,7 +110,8 @@ std::string_view to_string(ResolveError error) {
     case ResolveError::kMissing:
       return "no such file";
     case ResolveError::kLoop:
-      return "too many levels of symbolic links (a symlink loop, or more links than --max-symlinks)";
+      return "too many levels of symbolic links (a symlink loop, or more links than "
+             "--max-symlinks)";
     case ResolveError::kNotADirectory:
       return "a path component is not a directory";
   }

@@ -4,10 +4,10 @@
 #include <set>
 
 #include "pare/digest/sha256.hpp"
-#include "pare/util/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/image/walk.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/limits.hpp"
 #include "pare/util/path.hpp"
 
 namespace pare {
@@ -325,8 +325,7 @@ std::vector<Image> load_images(const Bundle& bundle, const ImageSelector& select
   return out;
 }
 
-Image load_image(const Bundle& bundle, const ImageSelector& selector,
-                 const InputLimits& limits) {
+Image load_image(const Bundle& bundle, const ImageSelector& selector, const InputLimits& limits) {
   StopAtFirstFault policy(bundle);
   FormatWalk walk(bundle, policy, limits);
   const auto [format, all] = gather(walk, selector);

@@ -30,9 +30,9 @@ std::size_t LimitedSource::read(std::span<std::byte> buf) {
   const std::size_t n = inner_.read(buf);
   count_ += n;
   if (count_ > limit_) {
-    throw Error::bad_input(inner_.name(),
-                           what_ + " exceeds the limit of " + std::to_string(limit_) + " bytes" +
-                               (flag_.empty() ? "" : " (" + flag_ + ")"));
+    throw Error::bad_input(inner_.name(), what_ + " exceeds the limit of " +
+                                              std::to_string(limit_) + " bytes" +
+                                              (flag_.empty() ? "" : " (" + flag_ + ")"));
   }
   return n;
 }

@@ -64,7 +64,9 @@ struct OciImage {
 class Checker {
  public:
   Checker(const Bundle& bundle, const StructureOptions& options)
-      : bundle_(bundle), options_(options), walk_(bundle, faults_, options.limits),
+      : bundle_(bundle),
+        options_(options),
+        walk_(bundle, faults_, options.limits),
         inflated_(options.limits.max_image_bytes) {}
 
   StructureReport run() {

@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     pare::StructureOptions options;
-    options.limits.max_uncompressed_bytes = 64ULL << 20U;
+    options.limits.max_layer_bytes = 64ULL << 20U;
     (void)pare::verify_structure(*bundle, options);
   } catch (const pare::Error&) {
   }

@@ -15,9 +15,9 @@
 namespace {
 
 /// Small enough that a bomb ends in a limit fault in well under the run's time limit.
-pare::LayerLimits fuzz_limits() {
-  pare::LayerLimits limits;
-  limits.max_uncompressed_bytes = 64ULL << 20U;
+pare::InputLimits fuzz_limits() {
+  pare::InputLimits limits;
+  limits.max_layer_bytes = 64ULL << 20U;
   limits.max_entries = 100'000;
   return limits;
 }
@@ -33,7 +33,7 @@ pare::Capture capture(std::string_view path, std::span<const std::byte> head) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto bytes = pare::fuzz::bytes_of(data, size);
-  const pare::LayerLimits limits = fuzz_limits();
+  const pare::InputLimits limits = fuzz_limits();
   pare::MemorySource source({bytes.begin(), bytes.end()}, "layer");
   std::vector<std::byte> chunk(4096);
   const auto visit = [&](const pare::TarEntry&, pare::TarReader& reader) {

@@ -91,9 +91,9 @@ struct ElfResult {
 /// and SHT_NOTE sections when there are any. Never throws and never reads outside `bytes`; a
 /// malformed or truncated file (a header, table, PT_LOAD, PT_INTERP or PT_DYNAMIC past the end,
 /// an unmapped DT_STRTAB, a string past its table or without its NUL, a table of more entries
-/// than limits.max_elf_entries) is an error. What the loader can do without (Go build info, version tables, symbols, notes) is
-/// read as far as it is sound: a malformed one leaves its field empty or short. No view into
-/// `bytes` is kept.
+/// than limits.max_elf_entries) is an error. What the loader can do without (Go build info, version
+/// tables, symbols, notes) is read as far as it is sound: a malformed one leaves its field empty or
+/// short. No view into `bytes` is kept.
 ElfResult parse_elf(std::span<const std::byte> bytes, const InputLimits& limits = {});
 
 }  // namespace pare

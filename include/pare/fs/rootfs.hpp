@@ -93,8 +93,9 @@ class Rootfs {
   const Node* find(std::string_view path) const;
   /// Resolves a path as the kernel would inside a chroot of this tree: relative to the root,
   /// symlinks followed (absolute targets from the image root, ".." never above it), at most
-  /// max_symlinks() links (Linux's 40 unless set). `follow_last` = false leaves a final symlink unresolved. `links`, when given,
-  /// receives the normalized path of every symlink followed on the way, in order.
+  /// max_symlinks() links (Linux's 40 unless set). `follow_last` = false leaves a final symlink
+  /// unresolved. `links`, when given, receives the normalized path of every symlink followed on the
+  /// way, in order.
   Resolution resolve(std::string_view path, bool follow_last = true,
                      std::vector<std::string>* links = nullptr) const;
 

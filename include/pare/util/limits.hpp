@@ -15,7 +15,7 @@ struct InputLimits {
   std::uint64_t max_image_bytes = 256ULL << 30U;  ///< 256 GiB
   /// The inflated bytes of one layer (--max-layer-bytes).
   std::uint64_t max_layer_bytes = 64ULL << 30U;  ///< 64 GiB
-  std::uint64_t max_entries = 5'000'000;  ///< tar entries of one layer (--max-entries)
+  std::uint64_t max_entries = 5'000'000;         ///< tar entries of one layer (--max-entries)
   /// Of an entry's path and of a link's target: Linux's PATH_MAX, the longest path a program
   /// opens in one call (--max-path-bytes).
   std::uint64_t max_path_bytes = 4096;
