@@ -107,10 +107,9 @@ const LayerAccounting::DiveNode* LayerAccounting::find_stacked(std::string_view 
 
 // Efficiency: every leaf of the layer, depth first, against the layers below.
 void LayerAccounting::count_dive_leaves(const DiveNode& layer) {
-  using Children = std::map<std::string, std::unique_ptr<DiveNode>, std::less<>>;
   struct Level {
     const DiveNode* node;
-    Children::const_iterator next;
+    DiveNode::Children::const_iterator next;
     std::size_t mark;  ///< the node's path is path[0, mark)
   };
   std::string path;
@@ -155,10 +154,9 @@ void LayerAccounting::count_dive_leaves(const DiveNode& layer) {
 
 // Stacks the layer for the next ones: both trees walked together, depth first.
 void LayerAccounting::stack_dive_layer(const DiveNode& layer) {
-  using Children = std::map<std::string, std::unique_ptr<DiveNode>, std::less<>>;
   struct Level {
     const DiveNode* node;
-    Children::const_iterator next;
+    DiveNode::Children::const_iterator next;
     DiveNode* stacked;
   };
   std::vector<Level> stack{{&layer, layer.children.begin(), &stacked_}};

@@ -46,8 +46,7 @@ SlimOptions merge(const SlimCommandOptions& cli) {
   if (cli.strict) o.strict = true;
   o.probes.insert(o.probes.end(), cli.probes.begin(), cli.probes.end());
   if (cli.probe_timeout != 0) {
-    o.probe_timeout =
-        std::chrono::milliseconds(static_cast<std::int64_t>(cli.probe_timeout * 1000.0));
+    o.probe_timeout = probe_timeout_of(cli.probe_timeout, "--probe-timeout");
   }
   apply_output_flags(cli.out, o);
   return o;

@@ -5,10 +5,10 @@
 
 #include "pare/digest/sha256.hpp"
 #include "pare/image/image.hpp"
-#include "pare/util/limits.hpp"
 #include "pare/image/media_types.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
@@ -45,19 +45,6 @@ std::string json_message(const json::exception& e) {
   return msg;
 }
 
-namespace {
-
-std::string too_large(std::uint64_t size, std::uint64_t limit) {
-  return "is " + std::to_string(size) + " bytes, past the limit of " + std::to_string(limit) +
-         " for a JSON document (--max-json-bytes)";
-}
-
-std::string larger_than(std::uint64_t limit) {
-  return "larger than the " + std::to_string(limit) + " bytes expected (--max-json-bytes)";
-}
-
-}  // namespace
-
 std::optional<json> FormatWalk::parse(std::span<const std::byte> bytes, const std::string& where,
                                       const std::string& check, const std::string& what) {
   // nlohmann's parser takes any depth, and what reads the document after may recurse.
@@ -76,15 +63,23 @@ std::optional<json> FormatWalk::parse(std::span<const std::byte> bytes, const st
   }
 }
 
+bool FormatWalk::past_json_limit(std::uint64_t size, const std::string& check,
+                                 const std::string& where, const std::string& subject) {
+  const std::uint64_t limit = limits_.max_json_bytes;
+  if (size <= limit) return false;
+  policy_.report({check, where,
+                  "is " + std::to_string(size) + " bytes, past the limit of " +
+                      std::to_string(limit) + " for a JSON document (--max-json-bytes)",
+                  subject + "larger than the " + std::to_string(limit) +
+                      " bytes expected (--max-json-bytes)"});
+  return true;
+}
+
 std::optional<std::vector<std::byte>> FormatWalk::read_file(const std::string& path,
                                                             const std::string& check) {
   const auto size = bundle_.size(path);
   if (!size) return std::nullopt;
-  if (*size > limits_.max_json_bytes) {
-    policy_.report({check, path, too_large(*size, limits_.max_json_bytes),
-                    path + ": " + larger_than(limits_.max_json_bytes)});
-    return std::nullopt;
-  }
+  if (past_json_limit(*size, check, path, path + ": ")) return std::nullopt;
   return bundle_.read(path, limits_.max_json_bytes);
 }
 
@@ -143,9 +138,7 @@ std::optional<std::vector<std::byte>> FormatWalk::read_blob(const Descriptor& d,
   if (!check_present(d, where, what)) return std::nullopt;
   const std::string path = blob_path(d.digest);
   const std::uint64_t size = *bundle_.size(path);
-  if (size > limits_.max_json_bytes) {
-    policy_.report({"json", where, too_large(size, limits_.max_json_bytes),
-                    what + " blob " + d.digest.str() + " is " + larger_than(limits_.max_json_bytes)});
+  if (past_json_limit(size, "json", where, what + " blob " + d.digest.str() + " is ")) {
     check_digest(d, hash_file(path), where, what);
     return std::nullopt;
   }
@@ -260,11 +253,7 @@ std::optional<std::vector<std::byte>> FormatWalk::read_docker_config(const Docke
     return std::nullopt;
   }
   const auto size = *bundle_.size(item.config);
-  if (size > limits_.max_json_bytes) {
-    policy_.report({"json", where, too_large(size, limits_.max_json_bytes),
-                    item.config + ": " + larger_than(limits_.max_json_bytes)});
-    return std::nullopt;
-  }
+  if (past_json_limit(size, "json", where, item.config + ": ")) return std::nullopt;
   auto bytes = bundle_.read(item.config, limits_.max_json_bytes);
   const Digest actual = hash_read(item.config, bytes);
   if (auto named = digest_from_name(item.config); named && *named != actual) {
@@ -478,9 +467,8 @@ std::vector<DockerItem> FormatWalk::docker_items() {
     return out;
   }
   if (j->size() > limits_.max_manifests) {
-    const std::string many = "lists " + std::to_string(j->size()) +
-                             " images, past the limit of " + std::to_string(limits_.max_manifests) +
-                             " (--max-manifests)";
+    const std::string many = "lists " + std::to_string(j->size()) + " images, past the limit of " +
+                             std::to_string(limits_.max_manifests) + " (--max-manifests)";
     policy_.report({"json", "manifest.json", many, "manifest.json " + many});
     return out;
   }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <sstream>
 
 #include "pare/util/error.hpp"
 #include "pare/util/project_file.hpp"
@@ -13,6 +14,17 @@ namespace {
 /// About 31 years: far past any probe, far below what milliseconds in 64 bits can count.
 constexpr std::int64_t kMaxProbeSeconds = 1'000'000'000;
 }  // namespace
+
+std::chrono::milliseconds probe_timeout_of(double seconds, const std::string& source) {
+  // Milliseconds must fit the count (NaN fails the comparison too).
+  if (!(std::abs(seconds) <= static_cast<double>(kMaxProbeSeconds))) {
+    std::ostringstream given;
+    given << seconds;
+    throw Error::usage(source + " " + given.str() + ": expected seconds, at most " +
+                       std::to_string(kMaxProbeSeconds));
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+}
 
 SlimOptions read_slim_options(const std::string& config_file) {
   SlimOptions o;
@@ -41,13 +53,8 @@ SlimOptions read_slim_options(const std::string& config_file) {
     o.strict = s.value("strict", false);
     o.probes = s.value("probes", std::vector<std::string>{});
     if (s.contains("probeTimeout")) {
-      const double seconds = s.at("probeTimeout").get<double>();
-      // Milliseconds must fit the count: a larger number would make the conversion undefined.
-      if (std::abs(seconds) > static_cast<double>(kMaxProbeSeconds)) {
-        throw Error::usage(file->path() + ": probeTimeout " + s.at("probeTimeout").dump() +
-                           ": expected seconds, at most " + std::to_string(kMaxProbeSeconds));
-      }
-      o.probe_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+      o.probe_timeout =
+          probe_timeout_of(s.at("probeTimeout").get<double>(), file->path() + ": probeTimeout");
     }
   });
   return o;

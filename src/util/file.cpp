@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "pare/util/error.hpp"
@@ -140,16 +141,17 @@ std::optional<std::uint64_t> mount_of(int dir, const char* name) {
 /// Empties the folder open as `dir` (on mount `mount`).
 void empty_folder(const UniqueFd& dir, std::uint64_t mount, const std::filesystem::path& shown) {
   const int fd = dir.get();
-  const int listed = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);  // the stream owns (and closes) its own
-  DIR* stream = listed < 0 ? nullptr : ::fdopendir(listed);
-  if (stream == nullptr) {
-    if (listed >= 0) ::close(listed);
-    return;
-  }
   std::vector<std::string> names;
-  while (const dirent* e = ::readdir(stream)) {
-    const std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
+  {
+    UniqueFd listed(::fcntl(fd, F_DUPFD_CLOEXEC, 0));  // the stream owns (and closes) its own
+    const std::unique_ptr<DIR, int (*)(DIR*)> stream(listed ? ::fdopendir(listed.get()) : nullptr,
+                                                     &::closedir);
+    if (!stream) return;
+    (void)listed.release();
+    while (const dirent* e = ::readdir(stream.get())) {
+      const std::string_view name = e->d_name;
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
   }
   for (const auto& name : names) {
     auto here = mount_of(fd, name.c_str());
@@ -165,7 +167,6 @@ void empty_folder(const UniqueFd& dir, std::uint64_t mount, const std::filesyste
     empty_folder(child, mount, shown / name);
     (void)::unlinkat(fd, name.c_str(), AT_REMOVEDIR);
   }
-  ::closedir(stream);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "pare/slim/options.hpp"
@@ -39,4 +40,11 @@ TEST_CASE("slim options: a probeTimeout too large for milliseconds is a usage er
   CHECK(exit_of(R"({"slim": {"probeTimeout": 1e300}})") == ExitCode::kUsage);
   CHECK(exit_of(R"({"slim": {"probeTimeout": -1e300}})") == ExitCode::kUsage);
   CHECK(exit_of(R"({"slim": {"probeTimeout": 1000000000}})") == ExitCode::kOk);
+}
+
+TEST_CASE("slim options: --probe-timeout goes through the same bound as probeTimeout") {
+  CHECK(probe_timeout_of(2.5, "--probe-timeout").count() == 2500);
+  CHECK_THROWS_AS(probe_timeout_of(1e300, "--probe-timeout"), Error);
+  CHECK_THROWS_AS(probe_timeout_of(std::numeric_limits<double>::quiet_NaN(), "--probe-timeout"),
+                  Error);
 }

@@ -69,9 +69,10 @@ class LayerAccounting {
   /// the depth-first order is dive's (Go sorts strings bytewise, and a folder's descendants
   /// come before its next sibling).
   struct DiveNode {
+    using Children = std::map<std::string, std::unique_ptr<DiveNode>, std::less<>>;
     std::uint64_t size = 0;
     bool is_dir = false;  ///< false for a folder the layer's tar needs but does not list
-    std::map<std::string, std::unique_ptr<DiveNode>, std::less<>> children;
+    Children children;
 
     DiveNode() = default;
     DiveNode(const DiveNode&) = delete;

@@ -131,8 +131,8 @@ class FormatWalk {
   /// it, as image-index.md requires, and verify reports what it cannot tell from a mistake.
   void walk_index(const std::function<void(const ListedManifest&)>& on_manifest);
 
-  /// The config file a manifest.json item names: present, at most InputLimits::max_json_bytes, its bytes
-  /// hashing to the digest its name states (when it states one). Hashed, the bytes returned.
+  /// The config file a manifest.json item names: present, at most InputLimits::max_json_bytes, its
+  /// bytes hashing to the digest its name states (when it states one). Hashed, the bytes returned.
   std::optional<std::vector<std::byte>> read_docker_config(const DockerItem& item);
 
   /// The image manifest `d` names: schemaVersion 2, its own mediaType as its descriptor
@@ -154,8 +154,8 @@ class FormatWalk {
   std::vector<DockerItem> docker_items();
 
   /// The bytes of a JSON blob a descriptor names (an index, manifest or config; `what` says
-  /// which, for the loader's messages): present, at most InputLimits::max_json_bytes, its size and digest
-  /// checked.
+  /// which, for the loader's messages): present, at most InputLimits::max_json_bytes, its size and
+  /// digest checked.
   std::optional<std::vector<std::byte>> read_blob(const Descriptor& d, const std::string& where,
                                                   const std::string& what);
   /// A JSON blob a descriptor names (an index, manifest or config; `what` says which, for the
@@ -187,6 +187,10 @@ class FormatWalk {
   std::uint64_t indexes() const { return indexes_; }
 
  private:
+  /// True, and a fault of `check` at `where`, when a JSON document of `size` bytes is past
+  /// --max-json-bytes; the loader's message starts with `subject` ("PATH: ").
+  bool past_json_limit(std::uint64_t size, const std::string& check, const std::string& where,
+                       const std::string& subject);
   void walk_index_document(const nlohmann::json& j, const std::string& media_type,
                            const std::string& where, const std::string& what, int depth,
                            const std::vector<std::string>& names,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "pare/rules/lambda.hpp"
@@ -13,6 +14,11 @@ namespace pare {
 /// probes (shell words each), probeTimeout (seconds). Throws
 /// Error: exit 4 when the file cannot be read, exit 2 when a value is malformed.
 SlimOptions read_slim_options(const std::string& config_file);
+
+/// A probe timeout given in seconds by `source` (".pare.json: probeTimeout", "--probe-timeout").
+/// Throws a usage Error (exit 2) naming it past a billion seconds (about 31 years), where the
+/// conversion to milliseconds would be undefined, or when it is not a number.
+std::chrono::milliseconds probe_timeout_of(double seconds, const std::string& source);
 
 /// Checks options before anything is read: --env is KEY=VALUE, --layers 1 or 2, each probe
 /// splits into shell words (a probe turns tracing on), a positive probe timeout, and under the

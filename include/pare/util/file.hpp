@@ -25,6 +25,8 @@ class UniqueFd {
   int get() const { return fd_; }
   explicit operator bool() const { return fd_ >= 0; }
   void reset();
+  /// Gives the descriptor up, to an owner that closes it (a DIR stream).
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;
