@@ -81,7 +81,7 @@ void LayerAccounting::add_dive_layer(const std::vector<TarEntry>& entries) {
       const bool leaf = i + 1 == parts.size();
       if (leaf) {
         added_parent = node;
-        added_parent_path = std::move(parent);
+        added_parent_path.assign(parent);  // keeps its capacity
       }
       node = &node->child(parts[i]);
       if (leaf) {

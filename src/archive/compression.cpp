@@ -114,7 +114,7 @@ class Decompressor : public ByteSource {
 
   void check(int rc) {
     if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
-    if (rc >= ARCHIVE_WARN) return;
+    if (rc == ARCHIVE_OK || rc == ARCHIVE_EOF || rc == ARCHIVE_WARN) return;
     const char* msg = archive_error_string(archive_.get());
     throw Error::bad_input(input_->name(), std::string("cannot decompress: ") +
                                                (msg != nullptr ? msg : "corrupt data"));

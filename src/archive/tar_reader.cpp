@@ -64,7 +64,8 @@ std::int64_t TarReader::on_skip(struct archive* a, void* self, std::int64_t requ
 
 void TarReader::check(int rc, const char* during) {
   if (pending_) std::rethrow_exception(std::exchange(pending_, nullptr));
-  if (rc >= ARCHIVE_WARN) return;
+  // Not ARCHIVE_RETRY: a damaged header, after which libarchive refuses to read data.
+  if (rc == ARCHIVE_OK || rc == ARCHIVE_EOF || rc == ARCHIVE_WARN) return;
   const char* msg = archive_error_string(archive_.get());
   std::string what = msg != nullptr ? msg : "unreadable tar";
   if (!saw_header_ && what.find("Unrecognized archive format") != std::string::npos) {

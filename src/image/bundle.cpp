@@ -60,12 +60,12 @@ class TarBundle : public Bundle {
   std::map<std::string, Member, std::less<>> members_;
 };
 
-/// An OCI image layout folder. Paths never leave the folder: ".." and absolute paths are
-/// refused, and only regular files are opened.
+/// An OCI image layout folder. Paths never leave it: ".." and absolute paths are refused, a
+/// symlink inside resolves as in a chroot into the folder (never to a host file), and only
+/// regular files are opened.
 class DirBundle : public Bundle {
  public:
-  DirBundle(std::filesystem::path root, std::string display)
-      : root_(std::move(root)), display_(std::move(display)) {}
+  DirBundle(const std::filesystem::path& root, std::string display);
   BundleKind kind() const override { return BundleKind::kFolder; }
   const std::string& describe() const override { return display_; }
   std::optional<std::uint64_t> size(const std::string& path) const override;
@@ -73,8 +73,10 @@ class DirBundle : public Bundle {
   std::unique_ptr<ByteSource> open_at(const std::string& path, std::uint64_t offset) const override;
 
  private:
-  std::optional<std::filesystem::path> confined(const std::string& path) const;
-  std::filesystem::path root_;
+  /// The regular file at `path` and its size; an empty descriptor when there is none.
+  std::pair<std::shared_ptr<const UniqueFd>, std::uint64_t> open_file(
+      const std::string& path) const;
+  UniqueFd root_;
   std::string display_;
 };
 
@@ -151,39 +153,41 @@ std::unique_ptr<ByteSource> TarBundle::open_at(const std::string& path,
                                            display_ + ": " + path);
 }
 
-std::optional<std::filesystem::path> DirBundle::confined(const std::string& path) const {
+DirBundle::DirBundle(const std::filesystem::path& root, std::string display)
+    : root_(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)),
+      display_(std::move(display)) {
+  if (!root_) throw Error::system(display_, errno_message("cannot open folder"));
+}
+
+std::pair<std::shared_ptr<const UniqueFd>, std::uint64_t> DirBundle::open_file(
+    const std::string& path) const {
   auto normalized = normalize_path(path);
-  if (!normalized || normalized->empty()) return std::nullopt;
-  return root_ / *normalized;
+  if (!normalized || normalized->empty()) return {};
+  // O_NONBLOCK: a FIFO in the folder must not stall the open; it is refused below.
+  auto fd = std::make_shared<const UniqueFd>(
+      open_in_root(root_.get(), *normalized, O_RDONLY | O_NONBLOCK));
+  struct stat st {};
+  if (!*fd || ::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  return {fd, static_cast<std::uint64_t>(st.st_size)};
 }
 
 std::optional<std::uint64_t> DirBundle::size(const std::string& path) const {
-  auto full = confined(path);
-  struct stat st {};
-  if (!full || ::stat(full->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return static_cast<std::uint64_t>(st.st_size);
+  const auto [fd, bytes] = open_file(path);
+  if (!fd) return std::nullopt;
+  return bytes;
 }
 
 std::unique_ptr<ByteSource> DirBundle::open(const std::string& path) const {
-  auto full = confined(path);
-  if (!full || !size(path)) throw Error::bad_input(display_, "has no file " + path);
-  auto fd = std::make_shared<const UniqueFd>(open_read(*full));
-  struct stat st {};
-  ::fstat(fd->get(), &st);
-  return std::make_unique<FileRangeSource>(fd, 0, static_cast<std::uint64_t>(st.st_size),
-                                           display_ + "/" + path);
+  return open_at(path, 0);
 }
 
 std::unique_ptr<ByteSource> DirBundle::open_at(const std::string& path,
                                                std::uint64_t offset) const {
-  auto full = confined(path);
-  if (!full || !size(path)) throw Error::bad_input(display_, "has no file " + path);
-  auto fd = std::make_shared<const UniqueFd>(open_read(*full));
-  struct stat st {};
-  ::fstat(fd->get(), &st);
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  const std::uint64_t skip = std::min(offset, size);
-  return std::make_unique<FileRangeSource>(fd, skip, size - skip, display_ + "/" + path);
+  auto [fd, bytes] = open_file(path);
+  if (!fd) throw Error::bad_input(display_, "has no file " + path);
+  const std::uint64_t skip = std::min(offset, bytes);
+  return std::make_unique<FileRangeSource>(std::move(fd), skip, bytes - skip,
+                                           display_ + "/" + path);
 }
 
 std::array<std::byte, 512> read_head(int fd, std::size_t* got) {
@@ -212,11 +216,16 @@ bool looks_like_tar(std::span<const std::byte> head) {
   return to_string(head.subspan(257, 5)) == kMagic;
 }
 
-std::unique_ptr<Bundle> spool(ByteSource& input, const std::string& display) {
+std::unique_ptr<Bundle> spool(ByteSource& input, const std::string& display,
+                              const InputLimits& limits) {
   Compression kind = Compression::kNone;
   auto plain = open_decompressed(input, &kind);
+  NamedSource named(std::move(plain), display);
+  LimitedSource bounded(named, limits.max_image_bytes,
+                        kind == Compression::kNone ? "the input" : "the decompressed archive",
+                        "--max-image-bytes");
   auto temp = std::make_shared<TempFile>(TempFile::create("pare-input"));
-  if (temp->append(*plain) == 0) throw Error::bad_input(display, "empty input");
+  if (temp->append(bounded) == 0) throw Error::bad_input(display, "empty input");
   std::size_t got = 0;
   auto head = read_head(temp->fd(), &got);
   if (!looks_like_tar(std::span(head).first(got))) {
@@ -228,10 +237,10 @@ std::unique_ptr<Bundle> spool(ByteSource& input, const std::string& display) {
 
 }  // namespace
 
-std::unique_ptr<Bundle> open_bundle(const std::string& path) {
+std::unique_ptr<Bundle> open_bundle(const std::string& path, const InputLimits& limits) {
   if (path == "-") {
     FileSource in(STDIN_FILENO, "<stdin>");
-    return spool(in, "<stdin>");
+    return spool(in, "<stdin>", limits);
   }
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -246,7 +255,7 @@ std::unique_ptr<Bundle> open_bundle(const std::string& path) {
   const auto bytes = std::span(head).first(got);
   if (detect_compression(bytes) != Compression::kNone) {
     FileSource in(path);
-    return spool(in, path);
+    return spool(in, path, limits);
   }
   if (!looks_like_tar(bytes)) throw Error::bad_input(path, what_it_is(bytes));
   return std::make_unique<TarBundle>(path, path);

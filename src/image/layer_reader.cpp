@@ -218,12 +218,24 @@ LayerStats read_layer(const Bundle& bundle, const Image& image, std::size_t inde
   const std::string what = "layer " + std::to_string(index) + " (" +
                            (layer.digest ? layer.digest->str() : layer.path) + ")";
   NamedSource stored(bundle.open(layer.path), bundle.describe() + ": " + what);
-  const LayerScan scan = stream_layer(stored, limits, visit, /*collect=*/false, hooks);
-  const LayerStats& stats = scan.stats;
-  if (layer.digest && stats.digest != *layer.digest) {
-    throw Error::bad_input(stored.name(), "digest mismatch: expected " + layer.digest->str() +
-                                              ", got " + stats.digest.str());
+  const auto mismatch = [&](const Digest& got) {
+    return Error::bad_input(
+        stored.name(), "digest mismatch: expected " + layer.digest->str() + ", got " + got.str());
+  };
+  LayerScan scan;
+  try {
+    scan = stream_layer(stored, limits, visit, /*collect=*/false, hooks);
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::kBadInput || !layer.digest) throw;
+    // A corrupt blob fails to inflate before its digest is known: when the stored bytes are
+    // what is wrong, that is the error to give (a registry or a disk changed them).
+    auto again = bundle.open(layer.path);
+    HashingSource hash(*again);
+    if (const Digest got = hash.finish(); got != *layer.digest) throw mismatch(got);
+    throw;
   }
+  const LayerStats& stats = scan.stats;
+  if (layer.digest && stats.digest != *layer.digest) throw mismatch(stats.digest);
   if (*scan.diff_id != layer.diff_id) {
     throw Error::bad_input(
         stored.name(), "diff_id mismatch: the config says " + layer.diff_id.str() +

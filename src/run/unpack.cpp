@@ -1,9 +1,7 @@
 #include "pare/run/unpack.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -42,47 +40,12 @@ void check_name(std::string_view name, const fs::path& root) {
   }
 }
 
-/// Opens a normalized path below `root`, one component at a time, never following a symlink:
-/// the folders with O_NOFOLLOW | O_DIRECTORY, the last with `flags` | O_NOFOLLOW. A symlink on
-/// the way fails with ELOOP or ENOTDIR. Returns the descriptor, or -1 with errno set.
-int openat_beneath(int root, std::string_view path, int flags) {
-  const auto parts = split_path(path);
-  if (parts.empty()) return ::openat(root, ".", flags | O_CLOEXEC);
-  UniqueFd current;
-  int at = root;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string name(parts[i]);
-    if (name == "." || name == "..") {
-      errno = EINVAL;
-      return -1;
-    }
-    const bool last = i + 1 == parts.size();
-    const int fd = ::openat(at, name.c_str(), (last ? flags | O_NOFOLLOW | O_CLOEXEC : kDirFlags));
-    if (fd < 0 || last) return fd;
-    current = UniqueFd(fd);
-    at = current.get();
-  }
-  return -1;  // not reached: the last component returns above
-}
-
 /// Opens the folder at a normalized path below `root` (see openat_beneath); throws Error.
 UniqueFd open_dir_beneath(int root, std::string_view dir, const fs::path& display) {
   for (const auto part : split_path(dir)) check_name(part, display);
   UniqueFd fd(openat_beneath(root, dir, kDirFlags));
   if (!fd) throw io_error("cannot open folder", display, dir);
   return fd;
-}
-
-/// Opens a normalized image path below `root` as a chroot into it would resolve it: openat2
-/// with RESOLVE_IN_ROOT (symlinks followed, but never above `root`). Where the kernel has no
-/// openat2 (before 5.6), no symlink is followed at all. -1 with errno set on failure.
-int open_in_root(int root, const std::string& path, int flags) {
-  open_how how{};
-  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const long fd = ::syscall(SYS_openat2, root, path.empty() ? "." : path.c_str(), &how, sizeof how);
-  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
-  return openat_beneath(root, path, flags);
 }
 
 /// Folders below a root, opened by open_dir_beneath; the last one stays open, since a tree walk

@@ -2,8 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "pare/util/error.hpp"
+#include "pare/util/path.hpp"
 #include "pare/util/signal_cleanup.hpp"
 
 namespace pare {
@@ -52,6 +55,36 @@ UniqueFd open_read(const std::filesystem::path& path) {
   if (::fstat(fd.get(), &st) != 0) throw Error::system(path.string(), errno_message("cannot stat"));
   if (!S_ISREG(st.st_mode)) throw Error::bad_input(path.string(), "not a regular file");
   return fd;
+}
+
+int openat_beneath(int root, std::string_view path, int flags) {
+  const auto parts = split_path(path);
+  if (parts.empty()) return ::openat(root, ".", flags | O_CLOEXEC);
+  constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd current;
+  int at = root;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string name(parts[i]);
+    if (name == "." || name == "..") {
+      errno = EINVAL;
+      return -1;
+    }
+    const bool last = i + 1 == parts.size();
+    const int fd = ::openat(at, name.c_str(), (last ? flags | O_NOFOLLOW | O_CLOEXEC : kDirFlags));
+    if (fd < 0 || last) return fd;
+    current = UniqueFd(fd);
+    at = current.get();
+  }
+  return -1;  // not reached: the last component returns above
+}
+
+int open_in_root(int root, const std::string& path, int flags) {
+  open_how how{};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const long fd = ::syscall(SYS_openat2, root, path.empty() ? "." : path.c_str(), &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+  return openat_beneath(root, path, flags);
 }
 
 namespace {

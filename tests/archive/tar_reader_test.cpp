@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -182,4 +183,40 @@ TEST_CASE("TarReader stops at a skip that fails, with its error, asking it once"
     CHECK(std::string(e.what()).find("corrupt bytes") != std::string::npos);
   }
   CHECK(source.skips() == 1);
+}
+
+TEST_CASE("a damaged tar header is a bad-input error, not libarchive's state error") {
+  const TempDir dir("pare-tar-test");
+  const auto root = dir.path();
+  std::filesystem::create_directory(root / "in");
+  std::ofstream(root / "in" / "a") << std::string(600, 'a');
+  std::ofstream(root / "in" / "b") << "b";
+  const std::string tar = (root / "t.tar").string();
+  must_run("tar --format=ustar -C '" + (root / "in").string() + "' -cf '" + tar + "' a b");
+  // b's header follows a's (512 bytes of header, 1024 of data): its name's first byte changed,
+  // the header's checksum no longer holds.
+  {
+    std::FILE* f = std::fopen(tar.c_str(), "r+b");
+    REQUIRE(f != nullptr);
+    std::fseek(f, 1536, SEEK_SET);
+    std::fputc('c', f);
+    std::fclose(f);
+  }
+  FileSource source(tar);
+  TarReader reader(source);
+  TarEntry entry;
+  std::vector<std::byte> buf(4096);
+  try {
+    while (reader.next(entry)) {
+      while (reader.read_data(buf) > 0) {
+      }
+    }
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::kBadInput);
+    const std::string what = e.what();
+    CHECK(what.find("t.tar") != std::string::npos);
+    CHECK(what.find("INTERNAL ERROR") == std::string::npos);
+    CHECK(what.find("Damaged tar archive") != std::string::npos);
+  }
 }

@@ -198,7 +198,10 @@ docker_save() {
   d=$(mktemp -d "$S8/ds.XXXXXX")
   for l in "$@"; do
     cp "$l" "$d/l$i"
-    id=$(gzip -dcf "$l" | sha256sum | cut -d' ' -f1)
+    case $l in
+      *.zst) id=$(zstd -dc "$l" | sha256sum | cut -d' ' -f1) ;;
+      *) id=$(gzip -dcf "$l" | sha256sum | cut -d' ' -f1) ;;
+    esac
     ids="$ids${ids:+,}\"sha256:$id\""; names="$names${names:+,}\"l$i\""; i=$((i + 1))
   done
   printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["%s"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$entry" "$ids" >"$d/c.json"
@@ -234,6 +237,21 @@ tar -C "$S8/sources" -cf "$S8/sources.tar" manifest.json oci-layout index.json b
 expect_ok "§8.3 LayerSources listing every layer" "/bin/hello" -- "$PARE" ls "$S8/sources.tar" /bin
 # 4: names: tag-only ref.name with io.containerd.image.name (Docker), chosen by its name.
 expect_ok "§8.4 a name from io.containerd.image.name" "/bin/hello" -- "$PARE" ls --image churn:latest "$F/churn-docker25.tar" /bin
+# 5: the OCI layout's own files: an imageLayoutVersion other than 1.0.0, and no index.json.
+cp -r "$S8/d" "$S8/v2" && printf '{"imageLayoutVersion":"2.0.0"}' >"$S8/v2/oci-layout" && rm "$S8/v2/manifest.json"
+expect_exit "§8.5 an oci-layout of another version" 3 'v2: oci-layout has imageLayoutVersion "2.0.0", expected "1.0.0"' -- "$PARE" ls "$S8/v2" /bin
+cp -r "$S8/d" "$S8/noindex" && rm "$S8/noindex/index.json" "$S8/noindex/manifest.json"
+expect_exit "§8.5 an OCI layout without index.json" 3 "noindex: an OCI layout without index.json" -- "$PARE" ls "$S8/noindex" /bin
+# A layout folder's symlinks resolve inside it, as in a chroot: a blob linked by its absolute
+# host path is missing, never read from the host; one linked relatively is read.
+cp -r "$S8/d" "$S8/abs" && cp -r "$S8/d" "$S8/rel" && rm "$S8/abs/manifest.json" "$S8/rel/manifest.json"
+for b in "$S8"/d/blobs/sha256/*; do
+  h=$(basename "$b")
+  ln -sf "$b" "$S8/abs/blobs/sha256/$h"
+  mv "$S8/rel/blobs/sha256/$h" "$S8/rel/$h" && ln -s "../../$h" "$S8/rel/blobs/sha256/$h"
+done
+expect_exit "a layout's blob linked to a host path" 3 "abs: .*(missing|has no file)" -- "$PARE" ls "$S8/abs" /bin
+expect_ok "a layout's blob linked inside the layout" "/bin/hello" -- "$PARE" ls "$S8/rel" /bin
 # 6: a DiffID computed over the compressed bytes.
 mkdir -p "$S8/r/a"
 echo hello >"$S8/r/a/file"
@@ -247,6 +265,11 @@ printf '[{"Config":"%s.json","Layers":["l0"]}]' "$cfg" >"$S8/cz/manifest.json"
 tar -C "$S8/cz" -cf "$S8/compressed-diff-id.tar" manifest.json "$cfg.json" l0
 expect_exit "§8.6 a DiffID over the compressed bytes" 3 "compressed-diff-id.tar: layer 0 \(l0\): diff_id mismatch: the config says sha256:$g \(the digest of the compressed blob\)" -- \
   "$PARE" ls "$S8/compressed-diff-id.tar" /
+# 7: a zstd layer in a docker-archive (no Docker media type says so; rules_oci writes them):
+# the kind comes from the bytes.
+zstd -q -c "$S8/base.tar" >"$S8/base.tar.zst"
+docker_save "$S8/zstd.tar" /a/file "$S8/base.tar.zst"
+expect_ok "§8.7 a zstd layer in a docker-archive" "/a/file" -- "$PARE" ls "$S8/zstd.tar" /a/file
 # 8: buildx attestation manifests in the index are skipped.
 expect_ok "§8.8 an attestation manifest beside the image" "/bin/hello" -- "$PARE" ls --platform linux/amd64 "$F/multi.tar" /bin
 # 9: a hardlink across layers is the lower file; one into a path a whiteout removed is refused.
@@ -268,6 +291,11 @@ expect_exit "§8.10 zero layers" 3 "zero.tar: the image has no layers" -- "$PARE
 # 11: outer-tar names with ./
 tar -C "$S8/d" -cf "$S8/dot.tar" .
 expect_ok "§8.11 outer-tar names with ./" "/bin/hello" -- "$PARE" ls "$S8/dot.tar" /bin
+# ... and a blob entry that is a symlink to another, as docker save up to 24 writes a layer
+# it holds twice: read through the link.
+mkdir -p "$S8/sl" && tar -C "$S8/sl" -xf "$S8/dup.tar" && ln -sf l0 "$S8/sl/l1"
+tar -C "$S8/sl" -cf "$S8/symlinked.tar" $(cd "$S8/sl" && ls)
+expect_ok "§8.11 a blob entry linked to another" "/a/file" -- "$PARE" ls "$S8/symlinked.tar" /a/file
 rm -rf "$S8"
 
 (cd "$F" && find . -type f -exec sha256sum {} + | sort) >"$WORK/after.sum"

@@ -45,6 +45,16 @@ rc=0; "$PARE" verify --format json --max-image-bytes "$under" "$F/churn-oci-gzip
 [ "$rc" -eq 1 ] && grep -q "inflate past $under bytes together (--max-image-bytes)" "$WORK/verify.json" &&
   pass "verify reports the image's layers past --max-image-bytes" ||
   { fail "verify --max-image-bytes: exit $rc"; head -40 "$WORK/verify.json"; }
+# The outer archive, spooled decompressed to a temporary file, is bounded too: a small zstd
+# stream must not fill the disk. Its limit: half the size of the plain tar.
+zstd -q -c "$F/churn-oci-gzip.tar" >"$WORK/churn.tar.zst"
+half=$(($(stat -c %s "$F/churn-oci-gzip.tar") / 2))
+expect_exit "a compressed archive past --max-image-bytes" 3 \
+  "churn.tar.zst: the decompressed archive exceeds the limit of $half bytes \(--max-image-bytes\)" -- \
+  "$PARE" ls --max-image-bytes "$half" "$WORK/churn.tar.zst"
+rc=0; "$PARE" ls --max-image-bytes "$half" - <"$F/churn-oci-gzip.tar" >/dev/null 2>"$WORK/err.txt" || rc=$?
+[ "$rc" -eq 3 ] && grep -q "<stdin>: the input exceeds the limit of $half bytes (--max-image-bytes)" "$WORK/err.txt" &&
+  pass "standard input past --max-image-bytes" || { fail "stdin --max-image-bytes: exit $rc"; cat "$WORK/err.txt"; }
 expect_exit "a layer past --max-layer-bytes" 3 "exceeds the limit of 4096 bytes \(--max-layer-bytes\)" -- \
   "$PARE" ls --max-layer-bytes 4096 "$F/churn-oci-gzip.tar"
 expect_exit "a layer past --max-entries" 3 "has more than 5 entries \(--max-entries\)" -- \

@@ -8,14 +8,16 @@
 
 #include "pare/util/byte_source.hpp"
 #include "pare/util/file.hpp"
+#include "pare/util/limits.hpp"
 
 namespace pare {
 
 /// How the named files are kept, which is what tells an oci-archive from an oci-layout folder
 /// holding the same files.
 enum class BundleKind {
-  kArchive,  ///< the members of a tar file (possibly spooled from standard input)
-  kFolder,   ///< the files of a folder
+  kArchive,   ///< the members of a tar file (possibly spooled from standard input)
+  kFolder,    ///< the files of a folder
+  kRegistry,  ///< a registry's manifests and blobs, seen as an OCI layout's files
 };
 
 /// The named files an image is stored in: the members of an image tarball, or the files of an
@@ -44,7 +46,9 @@ class Bundle {
 /// Opens what the user named: "-" (standard input, spooled to a temporary file), a folder (an
 /// OCI layout), or a file holding a tar, plain or gzip/zstd compressed (decompressed to a
 /// temporary file, so members can be read by range). The kind comes from the bytes, never the
-/// name. Throws Error: exit 3 for an empty file or one that is no tar, exit 4 for I/O errors.
-std::unique_ptr<Bundle> open_bundle(const std::string& path);
+/// name. What is spooled may be at most limits.max_image_bytes, so a small zstd stream cannot
+/// fill the disk. Throws Error: exit 3 for an empty file, one that is no tar or one past the
+/// limit, exit 4 for I/O errors.
+std::unique_ptr<Bundle> open_bundle(const std::string& path, const InputLimits& limits = {});
 
 }  // namespace pare

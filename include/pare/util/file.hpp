@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "pare/util/byte_source.hpp"
@@ -37,6 +38,16 @@ void write_all(int fd, std::span<const std::byte> bytes, const std::string& name
 
 /// Opens a file read-only; throws Error (exit 4, or 3 when it is not a regular file).
 UniqueFd open_read(const std::filesystem::path& path);
+
+/// Opens a normalized path below the folder `root`, one component at a time, never following a
+/// symlink: the folders with O_NOFOLLOW | O_DIRECTORY, the last with `flags` | O_NOFOLLOW. A
+/// symlink on the way fails with ELOOP or ENOTDIR. Returns the descriptor, or -1 with errno set.
+int openat_beneath(int root, std::string_view path, int flags);
+
+/// Opens a normalized path below the folder `root` as a chroot into it would resolve it:
+/// openat2 with RESOLVE_IN_ROOT (symlinks followed, but never above `root`). Where the kernel
+/// has no openat2 (before 5.6), no symlink is followed at all. -1 with errno set on failure.
+int open_in_root(int root, const std::string& path, int flags);
 
 /// A byte range of an open file, read with pread so several may share one descriptor.
 class FileRangeSource : public ByteSource {
