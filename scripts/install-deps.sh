@@ -19,6 +19,8 @@ packages=(
   mmdebstrap golang-go zlib1g-dev
   # bench/ (igzip is ISA-L's, the floor pare is measured against)
   time bc isal
+  # registries for the pull/push tests (tests/e2e/registry_lib.sh): htpasswd, tokens, TLS
+  docker-registry python3 python3-cryptography python3-bcrypt openssl curl
 )
 missing=()
 for p in "${packages[@]}"; do

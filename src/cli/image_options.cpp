@@ -22,14 +22,29 @@ ImageSelector ImageOptions::selector() const {
 void add_image_options(CLI::App& command, ImageOptions& options) {
   command
       .add_option("IMAGE", options.image,
-                  "docker-save or OCI archive (plain, gzip or zstd), OCI layout folder, or - "
-                  "for standard input")
+                  "docker-save or OCI archive (plain, gzip or zstd), OCI layout folder, - "
+                  "for standard input, or docker://HOST/REPOSITORY[:TAG|@DIGEST] in a registry")
       ->required();
   command.add_option("--platform", options.platform,
                      "os/arch[/variant] to take from a multi-platform image");
   command.add_option("--image", options.name,
                      "NAME:TAG to take from an archive holding several images");
+  add_registry_options(command, options.registry);
   add_limit_options(command, options.input_limits);
+}
+
+void add_registry_options(CLI::App& command, RegistryOptions& registry) {
+  command.add_option("--creds", registry.creds, "USER[:PASSWORD] for the registry")
+      ->group("Registry");
+  command
+      .add_option("--tls-verify", registry.tls_verify,
+                  "false: accept any certificate, and plain HTTP where HTTPS is not answered")
+      ->default_str("true")
+      ->group("Registry");
+  command
+      .add_option("--cert-dir", registry.cert_dir,
+                  "a folder of CA certificates (*.crt) to trust for the registry")
+      ->group("Registry");
 }
 
 void add_limit_options(CLI::App& command, InputLimits& limits) {

@@ -5,6 +5,7 @@
 
 #include "pare/image/image.hpp"
 #include "pare/image/layer_reader.hpp"
+#include "pare/registry/options.hpp"
 #include "pare/rules/lambda.hpp"
 #include "pare/util/limits.hpp"
 
@@ -12,19 +13,23 @@ namespace pare::cli {
 
 /// The options every command that reads an image shares.
 struct ImageOptions {
-  std::string image;         ///< path, folder or "-"
+  std::string image;         ///< path, folder, "-" or docker://reference
   std::string platform;      ///< --platform os/arch[/variant]
   std::string name;          ///< --image NAME:TAG
   InputLimits input_limits;  ///< the "Limits" flags
+  RegistryOptions registry;  ///< the "Registry" flags
 
   /// The selector the flags describe; throws a usage Error for a malformed --platform.
   ImageSelector selector() const;
   const InputLimits& limits() const { return input_limits; }
 };
 
-/// Adds IMAGE, --platform, --image and the "Limits" group (one flag per InputLimits field) to
-/// a subcommand.
+/// Adds IMAGE, --platform, --image, the "Registry" group and the "Limits" group (one flag per
+/// InputLimits field) to a subcommand.
 void add_image_options(CLI::App& command, ImageOptions& options);
+
+/// Adds the "Registry" group alone: --creds, --tls-verify, --cert-dir.
+void add_registry_options(CLI::App& command, RegistryOptions& registry);
 
 /// Adds the "Limits" group alone.
 void add_limit_options(CLI::App& command, InputLimits& limits);

@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "image_options.hpp"
+#include "output_target.hpp"
 #include "pare/pack/pack.hpp"
 #include "pare/slim/output.hpp"
 #include "pare/util/error.hpp"
@@ -26,6 +28,7 @@ struct PackCommandOptions {
   std::vector<std::string> labels;
   std::vector<std::string> adds;  ///< SRC:DEST
   std::string ca_bundle;
+  RegistryOptions registry;  ///< for -o docker://...
 };
 
 std::pair<std::string, std::string> split_at(const std::string& flag, const std::string& text,
@@ -104,7 +107,7 @@ int run_pack(const PackCommandOptions& cli) {
   request.binaries = binaries_of(cli);
   request.preset = cli.out.preset;
   const PackOptions& options = request.options;
-  if (!cli.out.dry_run) {
+  if (!cli.out.dry_run && !Reference::is_reference(cli.out.output)) {
     std::vector<std::filesystem::path> inputs;
     for (const auto& b : request.binaries) inputs.emplace_back(b.path);
     for (const auto& a : options.adds) inputs.emplace_back(a.source);
@@ -117,7 +120,9 @@ int run_pack(const PackCommandOptions& cli) {
     return 0;
   }
   print_warnings(planned, cli.out.quiet);
-  const auto written = write_planned(planned, cli.out.output, options.image, cli.out.preset);
+  const OutputTarget target(cli.out.output);
+  const auto written = write_planned(planned, target.path(), options.image, cli.out.preset);
+  const std::string wrote = target.finish(cli.registry, {});
   if (cli.out.quiet) return 0;
   for (std::size_t i = 0; i < planned.size(); ++i) {
     const Plan& plan = planned[i].plan;
@@ -126,7 +131,8 @@ int run_pack(const PackCommandOptions& cli) {
               << human_size(plan.after) << " of files, " << human_size(written[i].stored)
               << " stored\n";
   }
-  std::cerr << "pare: wrote " << cli.out.output << " (" << written.front().digest.str() << ")\n";
+  std::cerr << "pare: wrote " << wrote
+            << (target.is_registry() ? "" : " (" + written.front().digest.str() + ")") << "\n";
   return 0;
 }
 
@@ -152,6 +158,7 @@ void add_pack_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--ca-bundle", o->ca_bundle,
                   "the CA bundle to install as /etc/ssl/certs/ca-certificates.crt");
   add_output_flags(*cmd, o->out);
+  add_registry_options(*cmd, o->registry);
   cmd->callback([o, &exit_code] { exit_code = run_pack(*o); });
 }
 

@@ -34,7 +34,8 @@ std::optional<std::int64_t> source_date_epoch() {
 
 void add_output_flags(CLI::App& command, OutputFlags& flags) {
   command.add_option("-o,--output", flags.output,
-                     "the image tarball to write (OCI layout + manifest.json)");
+                     "the image tarball to write (OCI layout + manifest.json), or "
+                     "docker://HOST/REPOSITORY:TAG to push to");
   command.add_flag("--dry-run,--explain", flags.dry_run,
                    "print the plan: every path and why it is kept; write nothing");
   command.add_option("--format", flags.format, "text or json (with --dry-run)")

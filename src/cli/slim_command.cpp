@@ -7,6 +7,8 @@
 
 #include "commands.hpp"
 #include "image_options.hpp"
+#include "output_target.hpp"
+#include "pare/registry/registry_bundle.hpp"
 #include "pare/slim/check.hpp"
 #include "pare/slim/options.hpp"
 #include "pare/slim/output.hpp"
@@ -64,10 +66,14 @@ int run_slim(const SlimCommandOptions& options) {
   if (!options.out.dry_run && options.out.output.empty()) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
   }
-  if (!options.out.dry_run && options.image.image != "-") {
+  if (!options.out.dry_run && options.image.image != "-" &&
+      !Reference::is_reference(options.image.image) &&
+      !Reference::is_reference(options.out.output)) {
     refuse_output_over_input(options.out.output, {options.image.image});
   }
-  const auto bundle = open_bundle(options.image.image);
+  const OutputTarget target(options.out.dry_run ? std::string() : options.out.output);
+  const auto bundle =
+      open_image(options.image.image, options.image.registry, options.image.input_limits);
   const std::vector<PlannedImage> planned = plan_slim(*bundle, request, term.progress());
   if (options.out.dry_run) {
     check_planned(planned, request.options, request.preset);
@@ -86,9 +92,9 @@ int run_slim(const SlimCommandOptions& options) {
     }
   }
   const auto written =
-      write_planned(planned, options.out.output, request.options, request.preset, term.progress());
+      write_planned(planned, target.path(), request.options, request.preset, term.progress());
   if (options.check) {
-    const auto output = open_bundle(options.out.output);
+    const auto output = open_bundle(target.path());
     std::vector<SlimCheck> checks;
     checks.reserve(planned.size());
     for (const auto& p : planned) {
@@ -104,6 +110,8 @@ int run_slim(const SlimCommandOptions& options) {
       return static_cast<int>(ExitCode::kCheckFailed);
     }
   }
+  const std::string wrote =
+      target.finish(options.image.registry, options.image.image, term.progress());
   if (options.out.quiet) return 0;
   std::uint64_t before = 0;
   std::uint64_t after = 0;
@@ -118,8 +126,8 @@ int run_slim(const SlimCommandOptions& options) {
   char pct[32];
   std::snprintf(pct, sizeof pct, "%.1f%%", ratio);
   std::cerr << "pare: " << bundle->describe() << ": " << human_size(before) << " -> "
-            << human_size(after) << " (" << pct << "), " << paths << " paths kept; wrote "
-            << options.out.output << " (" << written.front().digest.str() << ")\n";
+            << human_size(after) << " (" << pct << "), " << paths << " paths kept; wrote " << wrote
+            << (target.is_registry() ? "" : " (" + written.front().digest.str() + ")") << "\n";
   return 0;
 }
 

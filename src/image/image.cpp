@@ -22,6 +22,8 @@ std::string_view to_string(ImageFormat format) {
       return "oci-archive";
     case ImageFormat::kOciLayout:
       return "oci-layout";
+    case ImageFormat::kRegistry:
+      return "registry";
   }
   return "unknown";
 }
@@ -224,6 +226,8 @@ Candidates gather(FormatWalk& walk, const ImageSelector& selector) {
   if (!candidates.empty()) {
     if (bundle.kind() == BundleKind::kFolder) {
       format = ImageFormat::kOciLayout;
+    } else if (bundle.kind() == BundleKind::kRegistry) {
+      format = ImageFormat::kRegistry;
     } else {
       format = files.manifest_json ? ImageFormat::kDockerSaveOci : ImageFormat::kOciArchive;
     }

@@ -18,6 +18,7 @@ enum class ImageFormat {
   kDockerSaveOci,  ///< Docker 25+: an OCI layout and manifest.json in one tar
   kOciArchive,     ///< an OCI layout in a tar
   kOciLayout,      ///< an OCI layout folder
+  kRegistry,       ///< a repository of a registry, read over the distribution API
 };
 
 std::string_view to_string(ImageFormat format);
