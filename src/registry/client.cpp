@@ -219,8 +219,12 @@ void RegistryClient::connect() {
         HttpRequest ping;
         ping.url = base + "/v2/";
         ping.max_body = kErrorBodyBytes;
-        http_->perform(ping);
-        base_ = base;
+        const HttpResponse answer = http_->perform(ping);
+        if (worth_retrying(answer.status) && attempt < options_.attempts) {
+          wait_before_retry(attempt, &answer);
+          continue;
+        }
+        base_ = base;  // any answer, a 401 included, tells the scheme
         return;
       } catch (const TransportError& e) {
         failure = e.what();
