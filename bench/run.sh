@@ -11,6 +11,8 @@
 # Each number is the median of RUNS runs: wall seconds and peak RSS (/usr/bin/time -v).
 # Usage: bash bench/run.sh [--quick] [PATH/TO/pare]
 #   --quick  a small image (about 60 MB), RUNS=1, no sweep: well under a minute
+# With Debian's docker-registry installed, also slim from a loopback registry to it: pare alone
+# against skopeo copy in + pare slim + skopeo copy out.
 # Env: PARE (default build/pare), RUNS (default 3), WORK (default a mktemp folder under TMPDIR,
 #      removed on exit; a WORK you give is kept, and images already made in it are reused).
 set -euo pipefail
@@ -20,7 +22,7 @@ QUICK=0
 for a in "$@"; do
   case $a in
     --quick) QUICK=1 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown flag $a (see --help)" >&2; exit 2 ;;
     *) PARE=$a ;;
   esac
@@ -28,12 +30,19 @@ done
 PARE=${PARE:-build/pare}
 RUNS=${RUNS:-3}
 [ "$QUICK" = 1 ] && RUNS=1
+KEEP_WORK=0
 if [ -n "${WORK:-}" ]; then
   mkdir -p "$WORK"
+  KEEP_WORK=1
 else
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/pare-bench.XXXXXX")
-  trap 'rm -rf "$WORK"' EXIT
 fi
+# On exit: the bench's registry stopped, and WORK removed unless it was given.
+cleanup() {
+  if [ -f "$WORK/registry/pid" ]; then kill "$(cat "$WORK/registry/pid")" 2>/dev/null || true; fi
+  [ "$KEEP_WORK" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
 WORK=$(cd "$WORK" && pwd)
 START=$(date +%s.%N)
 declare -A WALL RSS
@@ -176,6 +185,58 @@ sweep() {
   printf '%s\n' "${lines[@]}"
 }
 
+# registry_up: Debian's docker-registry on a free loopback port, storage under WORK emptied
+# first (so nothing a previous run pushed is skipped or mounted), the bench image pushed into it
+# by skopeo; sets REG. Untimed: the prep of each registry run.
+registry_up() {
+  local port
+  registry_down
+  rm -rf "$WORK/registry"
+  mkdir -p "$WORK/registry"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$WORK/registry/data" "$port" >"$WORK/registry/config.yml"
+  docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
+  echo $! >"$WORK/registry/pid"
+  REG=127.0.0.1:$port
+  for _ in $(seq 100); do curl -sf "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
+  skopeo copy -q --dest-tls-verify=false "oci-archive:$1" "docker://$REG/bench:1"
+  echo "$REG" >"$WORK/registry/host"
+}
+registry_down() {
+  [ -f "$WORK/registry/pid" ] || return 0
+  kill "$(cat "$WORK/registry/pid")" 2>/dev/null || true
+  rm -f "$WORK/registry/pid"
+}
+
+# registry_bench DIR: slim from a registry to it, by pare alone against skopeo around pare.
+registry_bench() {
+  local img=$1/image.tar
+  # shellcheck disable=SC2016 # for bash -c: the registry's host is read when the run starts
+  measure reg_pare "$(declare -f registry_up registry_down); WORK='$WORK'; registry_up '$img'" bash -c '
+    r=$(cat "$2/registry/host")
+    "$1" slim -q --tls-verify=false "docker://$r/bench:1" -o "docker://$r/bench:slim"' _ "$PARE" "$WORK"
+  # shellcheck disable=SC2016
+  measure reg_skopeo "$(declare -f registry_up registry_down); WORK='$WORK'; registry_up '$img'; rm -f '$WORK/in.tar' '$WORK/out.tar'" bash -c '
+    set -euo pipefail
+    r=$(cat "$2/registry/host")
+    skopeo copy -q --src-tls-verify=false "docker://$r/bench:1" "oci-archive:$2/in.tar"
+    "$1" slim -q "$2/in.tar" -o "$2/out.tar"
+    skopeo copy -q --dest-tls-verify=false "oci-archive:$2/out.tar" "docker://$r/bench:slim"' _ "$PARE" "$WORK"
+  registry_down
+}
+
+# print_registry: the registry table.
+print_registry() {
+  echo
+  echo "| from a registry to it (loopback, Debian's docker-registry) | wall s | ratio to igzip floor | peak RSS MiB |"
+  echo "| --- | ---: | ---: | ---: |"
+  row "\`pare slim docker://R/bench:1 -o docker://R/bench:slim\`" reg_pare
+  row "\`skopeo copy\` in (oci-archive) + \`pare slim\` + \`skopeo copy\` out" reg_skopeo
+  echo
+  echo "pare alone takes $(calc "${WALL[reg_pare]} / ${WALL[reg_skopeo]}")x the time of skopeo around pare."
+}
+
 # main: checks the tools, makes the images, measures and prints the tables.
 main() {
   need jq skopeo umoci igzip openssl gzip sha256sum tar awk /usr/bin/time
@@ -186,6 +247,10 @@ main() {
   main_bench "$d"
   local table
   table=$(print_main "$d")
+  if command -v docker-registry >/dev/null; then
+    registry_bench "$d"
+    table+=$'\n'$(print_registry)
+  fi
   [ "$QUICK" = 1 ] || table+=$'\n'$(sweep)
   echo "$table"
   echo

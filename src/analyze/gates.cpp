@@ -9,6 +9,7 @@
 
 #include "pare/util/error.hpp"
 #include "pare/util/format.hpp"
+#include "pare/util/json_integer.hpp"
 #include "pare/util/project_file.hpp"
 
 namespace pare {
@@ -218,7 +219,7 @@ GateConfig gates_of(const ProjectFile& file) {
       return v.is_string() ? v.get<std::string>() : v.dump();
     };
     if (a.contains("maxSize")) g.max_size = size_limit(path + ": maxSize", str("maxSize"));
-    if (a.contains("maxLayers")) g.max_layers = a.at("maxLayers").get<std::uint64_t>();
+    if (a.contains("maxLayers")) g.max_layers = json_integer<std::uint64_t>(a.at("maxLayers"));
     if (a.contains("minEfficiency")) {
       g.min_efficiency = ratio_limit(path + ": minEfficiency", str("minEfficiency"));
     }

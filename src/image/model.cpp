@@ -2,6 +2,8 @@
 
 #include <initializer_list>
 
+#include "pare/util/json_integer.hpp"
+
 namespace pare {
 
 using nlohmann::json;
@@ -109,7 +111,7 @@ void from_json(const json& j, Descriptor& d) {
   d.unknown = unknown_keys(j, {"mediaType", "digest", "size", "urls", "annotations", "platform"});
   optional_key(j, "mediaType", d.media_type);
   d.digest = j.at("digest").get<Digest>();
-  d.size = j.at("size").get<std::int64_t>();
+  d.size = json_integer<std::int64_t>(j.at("size"));
   if (d.size < 0) throw json::other_error::create(501, "negative size", &j);
   optional_key(j, "urls", d.urls);
   optional_key(j, "annotations", d.annotations);
@@ -131,7 +133,7 @@ void to_json(json& j, const Manifest& m) {
 void from_json(const json& j, Manifest& m) {
   m = Manifest{};
   m.unknown = unknown_keys(j, {"schemaVersion", "mediaType", "config", "layers", "annotations"});
-  m.schema_version = j.at("schemaVersion").get<int>();
+  m.schema_version = json_integer<int>(j.at("schemaVersion"));
   optional_key(j, "mediaType", m.media_type);
   m.config = j.at("config").get<Descriptor>();
   optional_key(j, "layers", m.layers);
@@ -150,7 +152,7 @@ void to_json(json& j, const Index& i) {
 void from_json(const json& j, Index& i) {
   i = Index{};
   i.unknown = unknown_keys(j, {"schemaVersion", "mediaType", "manifests", "annotations"});
-  i.schema_version = j.at("schemaVersion").get<int>();
+  i.schema_version = json_integer<int>(j.at("schemaVersion"));
   optional_key(j, "mediaType", i.media_type);
   if (!j.contains("manifests"))
     throw json::out_of_range::create(403, "key 'manifests' not found", &j);

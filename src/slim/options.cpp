@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pare/util/error.hpp"
+#include "pare/util/json_integer.hpp"
 #include "pare/util/project_file.hpp"
 #include "pare/util/shell_words.hpp"
 
@@ -48,7 +49,7 @@ SlimOptions read_slim_options(const std::string& config_file) {
       throw Error::usage(file->path() + ": compression " + c + ": expected gzip, zstd or none");
     }
     o.compression = *compression;
-    o.layers = s.value("layers", 1);
+    if (s.contains("layers")) o.layers = json_integer<int>(s.at("layers"));
     o.trace = s.value("trace", false);
     o.strict = s.value("strict", false);
     o.probes = s.value("probes", std::vector<std::string>{});

@@ -8,6 +8,9 @@
 # BUILD_DIR/elf-testdata from tests/elf/make-elf-fixtures.sh; made once into
 # BUILD_DIR/fuzz-fixtures/ when the build has none). Targets: all when none is named.
 #
+# PARE_FUZZ_SEED, when set, is libFuzzer's -seed: the test command's runs start from the same
+# mutations every time, so a CI run does not fail on whatever a random seed happens to find.
+#
 # Everything is written to a scratch folder, never the repository: PARE_FUZZ_WORK when set
 # (kept, so a corpus grows over several runs), else a temporary folder that is removed unless
 # something was found. Prints per target its runs, coverage, time and corpus size, and each
@@ -171,7 +174,8 @@ for t in $TARGETS; do
   start=$(date +%s)
   rc=0
   "$bin" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$found_in/" $(dict_of "$t") "$dir/corpus" "$dir/seeds" \
+    ${PARE_FUZZ_SEED:+-seed="$PARE_FUZZ_SEED"} -artifact_prefix="$found_in/" $(dict_of "$t") \
+    "$dir/corpus" "$dir/seeds" \
     >"$dir/log" 2>&1 || rc=$?
   took=$(($(date +%s) - start))
   rmdir "$found_in" 2>/dev/null || true

@@ -63,3 +63,21 @@ TEST_CASE("Index and Manifest round-trip, unknown keys included") {
   CHECK_THROWS(json::parse(R"({"schemaVersion":2,"config":{"digest":"sha256:00","size":1}})")
                    .get<pare::Manifest>());
 }
+
+TEST_CASE("a size or schemaVersion that is no integer of its type is a type error") {
+  const std::string digest =
+      "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+  const auto descriptor = [&](const std::string& size) {
+    return json::parse(
+        R"({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": ")" + digest +
+        R"(", "size": )" + size + "}");
+  };
+  CHECK(descriptor("10").get<pare::Descriptor>().size == 10);
+  // 2e68 as a float: get<int64_t> would convert it with undefined behaviour (the model fuzz
+  // target's finding).
+  CHECK_THROWS_AS(descriptor("2.2e68").get<pare::Descriptor>(), json::type_error);
+  CHECK_THROWS_AS(descriptor("1.5").get<pare::Descriptor>(), json::type_error);
+  CHECK_THROWS_AS(descriptor("18446744073709551615").get<pare::Descriptor>(), json::type_error);
+  CHECK_THROWS_AS(json::parse(R"({"schemaVersion": 1e300, "manifests": []})").get<pare::Index>(),
+                  json::type_error);
+}

@@ -48,3 +48,9 @@ TEST_CASE("slim options: --probe-timeout goes through the same bound as probeTim
   CHECK_THROWS_AS(probe_timeout_of(std::numeric_limits<double>::quiet_NaN(), "--probe-timeout"),
                   Error);
 }
+
+TEST_CASE("slim options: layers that is no int is a usage error, not an undefined conversion") {
+  CHECK(exit_of(R"({"slim": {"layers": 1e300}})") == ExitCode::kUsage);
+  CHECK(exit_of(R"({"slim": {"layers": 4294967297}})") == ExitCode::kUsage);
+  CHECK(slim_options_of(R"({"slim": {"layers": 2}})").layers == 2);
+}
