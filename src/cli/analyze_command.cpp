@@ -5,7 +5,6 @@
 #include "image_options.hpp"
 #include "pare/analyze/analyze.hpp"
 #include "pare/deps/resolver.hpp"
-#include "pare/registry/registry_bundle.hpp"
 #include "pare/util/error.hpp"
 #include "terminal.hpp"
 
@@ -62,8 +61,7 @@ int run_analyze(const AnalyzeOptions& options) {
   request.selector = options.image.selector();
   request.limits = options.image.limits();
   request.top = options.top;
-  const auto bundle =
-      open_image(options.image.image, options.image.registry, options.image.input_limits);
+  const auto bundle = options.image.open();
   const AnalyzeReport report = analyze_image(*bundle, request, term.progress());
   if (options.format == "json") {
     std::cout << to_json_report(report).dump(2) << "\n";

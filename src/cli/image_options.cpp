@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "pare/registry/registry_bundle.hpp"
 #include "pare/util/error.hpp"
 
 namespace pare::cli {
@@ -17,6 +18,10 @@ ImageSelector ImageOptions::selector() const {
     }
   }
   return s;
+}
+
+std::unique_ptr<Bundle> ImageOptions::open() const {
+  return open_image(image, registry, input_limits);
 }
 
 void add_image_options(CLI::App& command, ImageOptions& options) {

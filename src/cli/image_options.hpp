@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 
 #include "pare/image/image.hpp"
@@ -22,6 +23,8 @@ struct ImageOptions {
   /// The selector the flags describe; throws a usage Error for a malformed --platform.
   ImageSelector selector() const;
   const InputLimits& limits() const { return input_limits; }
+  /// The image named, from a file, a folder, "-" or a registry (open_image).
+  std::unique_ptr<Bundle> open() const;
 };
 
 /// Adds IMAGE, --platform, --image, the "Registry" group and the "Limits" group (one flag per

@@ -4,7 +4,6 @@
 #include "commands.hpp"
 #include "image_options.hpp"
 #include "pare/fs/listing.hpp"
-#include "pare/registry/registry_bundle.hpp"
 
 namespace pare::cli {
 
@@ -21,8 +20,7 @@ int run_ls(const LsOptions& options) {
   request.selector = options.image.selector();
   request.limits = options.image.limits();
   request.path = options.path;
-  const auto bundle =
-      open_image(options.image.image, options.image.registry, options.image.input_limits);
+  const auto bundle = options.image.open();
   // Each path printed as it is reached: a listing's memory does not grow with its length.
   if (options.format == "json") {
     // What listing_json(...).dump(2) prints, one element at a time: an element at level 1 of

@@ -11,6 +11,15 @@ OutputTarget::OutputTarget(const std::string& output) : path_(output) {
   path_ = dir_->path() / "image.tar";
 }
 
+void OutputTarget::refuse_over(const std::string& output, const std::vector<std::string>& inputs) {
+  if (Reference::is_reference(output)) return;
+  std::vector<std::filesystem::path> paths;
+  for (const auto& input : inputs) {
+    if (input != "-" && !Reference::is_reference(input)) paths.emplace_back(input);
+  }
+  refuse_output_over_input(output, paths);
+}
+
 std::string OutputTarget::finish(const RegistryOptions& options, const std::string& source,
                                  const Progress& progress) const {
   if (!ref_) return path_.string();

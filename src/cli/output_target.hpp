@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pare/registry/options.hpp"
 #include "pare/registry/reference.hpp"
@@ -16,6 +17,10 @@ namespace pare::cli {
 class OutputTarget {
  public:
   explicit OutputTarget(const std::string& output);
+
+  /// refuse_output_over_input for what names host paths: neither a docker:// output nor a
+  /// docker:// or "-" input is looked up on the host.
+  static void refuse_over(const std::string& output, const std::vector<std::string>& inputs);
 
   bool is_registry() const { return ref_.has_value(); }
   /// The file the image is written to.

@@ -107,11 +107,11 @@ int run_pack(const PackCommandOptions& cli) {
   request.binaries = binaries_of(cli);
   request.preset = cli.out.preset;
   const PackOptions& options = request.options;
-  if (!cli.out.dry_run && !Reference::is_reference(cli.out.output)) {
-    std::vector<std::filesystem::path> inputs;
+  if (!cli.out.dry_run) {
+    std::vector<std::string> inputs;
     for (const auto& b : request.binaries) inputs.emplace_back(b.path);
     for (const auto& a : options.adds) inputs.emplace_back(a.source);
-    refuse_output_over_input(cli.out.output, inputs);
+    OutputTarget::refuse_over(cli.out.output, inputs);
   }
   const std::vector<PlannedImage> planned = plan_pack(request);
   if (cli.out.dry_run) {

@@ -8,7 +8,6 @@
 #include "commands.hpp"
 #include "image_options.hpp"
 #include "output_target.hpp"
-#include "pare/registry/registry_bundle.hpp"
 #include "pare/slim/check.hpp"
 #include "pare/slim/options.hpp"
 #include "pare/slim/output.hpp"
@@ -66,14 +65,9 @@ int run_slim(const SlimCommandOptions& options) {
   if (!options.out.dry_run && options.out.output.empty()) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
   }
-  if (!options.out.dry_run && options.image.image != "-" &&
-      !Reference::is_reference(options.image.image) &&
-      !Reference::is_reference(options.out.output)) {
-    refuse_output_over_input(options.out.output, {options.image.image});
-  }
+  if (!options.out.dry_run) OutputTarget::refuse_over(options.out.output, {options.image.image});
   const OutputTarget target(options.out.dry_run ? std::string() : options.out.output);
-  const auto bundle =
-      open_image(options.image.image, options.image.registry, options.image.input_limits);
+  const auto bundle = options.image.open();
   const std::vector<PlannedImage> planned = plan_slim(*bundle, request, term.progress());
   if (options.out.dry_run) {
     check_planned(planned, request.options, request.preset);

@@ -4,7 +4,6 @@
 
 #include "commands.hpp"
 #include "image_options.hpp"
-#include "pare/registry/registry_bundle.hpp"
 #include "pare/util/error.hpp"
 #include "pare/verify/report.hpp"
 #include "pare/verify/verify.hpp"
@@ -30,8 +29,7 @@ int run_verify(VerifyOptions& options) {
   request.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout * 1000));
   validate(request);
   // An input that is no tar or folder at all is an error (exit 3 or 4), not a failed check.
-  const auto bundle =
-      open_image(options.image.image, options.image.registry, options.image.input_limits);
+  const auto bundle = options.image.open();
   const VerifyReport report = verify_image(*bundle, request, term.progress());
   if (options.format == "json") {
     std::cout << to_json(report, options.image.image).dump(2) << "\n";

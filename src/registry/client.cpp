@@ -5,19 +5,20 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "pare/digest/sha256.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 
 namespace pare {
 
 namespace {
 
 constexpr std::uint64_t kErrorBodyBytes = 64U << 10U;
+constexpr std::uint64_t kMaxPemBytes = 16U << 20U;
 /// Blobs up to this size go in one PUT; larger ones in PATCH chunks of kChunkBytes.
 constexpr std::uint64_t kMonolithicBytes = 16U << 20U;
 constexpr std::uint64_t kChunkBytes = 32U << 20U;
@@ -31,11 +32,10 @@ std::string base64(const std::string& text) {
   return out;
 }
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+/// A certificate file, at most a few MiB; Error naming it when it cannot be read.
+std::string read_pem(const std::filesystem::path& path) {
+  FileSource in(path);
+  return to_string(read_all(in, kMaxPemBytes));
 }
 
 std::string url_encode(const std::string& s) {
@@ -202,11 +202,12 @@ void RegistryClient::connect() {
       throw Error::system(options_.cert_dir, "--cert-dir: " + ec.message());
     }
     std::sort(crts.begin(), crts.end());
-    for (const auto& crt : crts) extra += read_text(crt) + "\n";
+    for (const auto& crt : crts) extra += read_pem(crt) + "\n";
   }
   if (!extra.empty()) {
     // A CA blob replaces libcurl's store: the system's CAs go in it too.
-    tls.ca_bundle = read_text("/etc/ssl/certs/ca-certificates.crt") + "\n" + extra;
+    const std::filesystem::path system = "/etc/ssl/certs/ca-certificates.crt";
+    tls.ca_bundle = (std::filesystem::exists(system) ? read_pem(system) + "\n" : "") + extra;
   }
   http_ = std::make_unique<HttpClient>(tls);
   // The ping tells the scheme: HTTPS, or plain HTTP where --tls-verify=false allows it.
@@ -332,7 +333,8 @@ void RegistryClient::fail(const HttpResponse& response, const std::string& what)
   throw Error(missing ? ExitCode::kBadInput : ExitCode::kSystem, what + ": " + detail);
 }
 
-HttpResponse RegistryClient::send(HttpRequest request, const std::string& what) {
+HttpResponse RegistryClient::exchange(HttpRequest request, const std::string& what,
+                                      const std::function<HttpResponse(const HttpRequest&)>& once) {
   connect();
   const std::string target = url(request.url);
   const auto base_headers = request.headers;
@@ -340,11 +342,12 @@ HttpResponse RegistryClient::send(HttpRequest request, const std::string& what) 
   for (int attempt = 1;; ++attempt) {
     request.url = target;
     request.headers = base_headers;
-    if (const auto a = authorization(); !a.empty())
+    if (const auto a = authorization(); !a.empty()) {
       request.headers.push_back("Authorization: " + a);
+    }
     HttpResponse response;
     try {
-      response = http_->perform(request);
+      response = once(request);
     } catch (const TransportError& e) {
       if (!e.retryable || attempt >= options_.attempts) {
         throw Error(ExitCode::kSystem, what + ": " + e.what());
@@ -366,52 +369,32 @@ HttpResponse RegistryClient::send(HttpRequest request, const std::string& what) 
   }
 }
 
+HttpResponse RegistryClient::send(HttpRequest request, const std::string& what) {
+  return exchange(std::move(request), what,
+                  [&](const HttpRequest& r) { return http_->perform(r); });
+}
+
 std::unique_ptr<HttpStream> RegistryClient::send_stream(HttpRequest request,
                                                         const std::string& what) {
-  connect();
-  const std::string target = url(request.url);
-  const auto base_headers = request.headers;
-  bool authorized_again = false;
-  for (int attempt = 1;; ++attempt) {
-    request.url = target;
-    request.headers = base_headers;
-    if (const auto a = authorization(); !a.empty())
-      request.headers.push_back("Authorization: " + a);
-    std::unique_ptr<HttpStream> stream;
-    try {
-      stream = http_->open_stream(request, what);
-    } catch (const TransportError& e) {
-      if (!e.retryable || attempt >= options_.attempts) {
-        throw Error(ExitCode::kSystem, what + ": " + e.what());
-      }
-      wait_before_retry(attempt, nullptr);
-      continue;
-    }
-    const long status = stream->response().status;
-    if (status == 200 || status == 206) return stream;
-    HttpResponse response = stream->response();
+  std::unique_ptr<HttpStream> stream;
+  const HttpResponse response = exchange(std::move(request), what, [&](const HttpRequest& r) {
+    stream = http_->open_stream(r, what);
+    HttpResponse answer = stream->response();
+    if (answer.status == 200 || answer.status == 206) return answer;
+    // An error's body, for its message only.
     try {
       std::array<std::byte, 4096> buf{};
-      while (response.body.size() < kErrorBodyBytes) {
+      while (answer.body.size() < kErrorBodyBytes) {
         const std::size_t n = stream->read(buf);
         if (n == 0) break;
-        response.body.append(reinterpret_cast<const char*>(buf.data()), n);
+        answer.body.append(reinterpret_cast<const char*>(buf.data()), n);
       }
     } catch (const TransportError&) {
-      // the error's body is only for its message
     }
-    if (status == 401 && !authorized_again) {
-      authorized_again = true;
-      authorize(response, what);
-      --attempt;
-      continue;
-    }
-    if (worth_retrying(status) && attempt < options_.attempts) {
-      wait_before_retry(attempt, &response);
-      continue;
-    }
-    fail(response, what);
-  }
+    return answer;
+  });
+  if (response.status != 200 && response.status != 206) fail(response, what);
+  return stream;
 }
 
 ServedManifest RegistryClient::manifest(const std::string& tag_or_digest, std::uint64_t max_bytes) {

@@ -4,15 +4,16 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 
 namespace pare {
 
 namespace {
+
+constexpr std::uint64_t kMaxAuthFileBytes = 16U << 20U;
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -88,10 +89,9 @@ CredentialLookup find_credentials(const Reference& ref, const RegistryOptions& o
   for (const auto& file : auth_files()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) continue;
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    const auto j = nlohmann::json::parse(text.str(), nullptr, false);
+    FileSource in(file);
+    const auto j =
+        nlohmann::json::parse(to_string(read_all(in, kMaxAuthFileBytes)), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       throw Error::system(file, "the registry auth file is not a JSON object");
     }

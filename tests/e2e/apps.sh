@@ -52,15 +52,6 @@ fi
 cat "$WORK/make.txt"
 echo "# fixtures: $(tr '\n' ' ' <"$APPS_DIR/timings")(seconds, in the run that made them)"
 
-# podman with the test's own storage, run as in tests/e2e/podman.sh; -q: no pull progress
-podman_() {
-  podman --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs \
-    --cgroup-manager cgroupfs --events-backend file "$@"
-}
-run_() {
-  podman_ run -q --rm --network none --runtime runc --ulimit nofile=1024:1024 \
-    --ulimit nproc=1024:1024 "$@"
-}
 
 # R[APP.KEY]: what the table reports
 declare -A R
@@ -109,9 +100,9 @@ run_main() {
   local app=$1 a=$2 out=$3 rc=0 args=()
   mapfile -t args <"$APPS_DIR/$app.args"
   if [ "$app" = nginx ]; then
-    run_ --timeout "$TIMEOUT_RUN" "$(ref "$a")" "${args[@]}" >"$out.err" 2>"$out" || rc=$?
+    podman_run --timeout "$TIMEOUT_RUN" "$(ref "$a")" "${args[@]}" >"$out.err" 2>"$out" || rc=$?
   else
-    run_ --timeout "$TIMEOUT_RUN" "$(ref "$a")" "${args[@]}" >"$out" 2>"$out.err" || rc=$?
+    podman_run --timeout "$TIMEOUT_RUN" "$(ref "$a")" "${args[@]}" >"$out" 2>"$out.err" || rc=$?
   fi
   return "$rc"
 }

@@ -80,6 +80,19 @@ make_hello_programs() {
   gcc -O2 -DARCH='"amd64"' -DWITH_CURL -o "$1/hello-curl" "$src" -lcurl
 }
 
+# podman_ ARGS...: podman with the test's own storage under $WORK (the test leaves nothing in
+# the machine's), no daemon, the vfs driver.
+podman_() {
+  podman --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs \
+    --cgroup-manager cgroupfs --events-backend file "$@"
+}
+# podman_run ARGS...: podman run as users run an image here: runc, no network, bounded ulimits,
+# no pull progress.
+podman_run() {
+  podman_ run -q --rm --network none --runtime runc --ulimit nofile=1024:1024 \
+    --ulimit nproc=1024:1024 "$@"
+}
+
 finish() {
   echo "$((CHECKS - FAILURES)) passed, $FAILURES failed"
   [ "$FAILURES" -eq 0 ]

@@ -6,20 +6,11 @@ need podman runc musl-gcc gcc
 B=$WORK/bin
 make_hello_programs "$B"
 
-# Its own storage, so the test leaves nothing in the machine's.
-podman_() {
-  podman --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs \
-    --cgroup-manager cgroupfs --events-backend file "$@"
-}
-run_() {
-  podman_ run --rm --network none --runtime runc --ulimit nofile=1024:1024 \
-    --ulimit nproc=1024:1024 "$@"
-}
 
 "$PARE" pack "$B/hello" -o "$WORK/static.tar" --tag hello:static --env GREETING=podman -q
 "$PARE" pack "$B/hello-curl" --sysroot / -o "$WORK/dyn.tar" --tag hello:dyn -q
 for ref in "docker-archive:$WORK/static.tar" "oci-archive:$WORK/static.tar"; do
-  out=$(run_ "$ref" one 2>"$WORK/err.txt") || true
+  out=$(podman_run "$ref" one 2>"$WORK/err.txt") || true
   if grep -qx 'hello from /hello on amd64, cwd /, uid 0' <<<"$out" && grep -qx 'arg one' <<<"$out" &&
     grep -qx 'GREETING=podman' <<<"$out"; then
     pass "podman runs pack's static image from ${ref%%:*}"
@@ -28,14 +19,14 @@ for ref in "docker-archive:$WORK/static.tar" "oci-archive:$WORK/static.tar"; do
     cat "$WORK/err.txt"
   fi
 done
-out=$(run_ "docker-archive:$WORK/dyn.tar" 2>"$WORK/err.txt") || true
+out=$(podman_run "docker-archive:$WORK/dyn.tar" 2>"$WORK/err.txt") || true
 grep -q '^curl libcurl/' <<<"$out" && pass "podman runs pack's dynamic image with its libraries" ||
   { fail "podman run dyn: $out"; cat "$WORK/err.txt"; }
 
 podman_ load -q -i "$WORK/static.tar" >"$WORK/load.txt" 2>&1 &&
   grep -q 'hello:static' "$WORK/load.txt" && pass "podman load names the image ($(tr -d '\n' <"$WORK/load.txt"))" ||
   { fail "podman load"; cat "$WORK/load.txt"; }
-out=$(run_ --user nonroot --workdir /tmp localhost/hello:static 2>"$WORK/err.txt") || true
+out=$(podman_run --user nonroot --workdir /tmp localhost/hello:static 2>"$WORK/err.txt") || true
 grep -qx 'hello from /hello on amd64, cwd /tmp, uid 65532' <<<"$out" &&
   pass "the loaded image runs as nonroot (the distroless passwd)" || fail "nonroot run: $out"
 
@@ -43,7 +34,7 @@ grep -qx 'hello from /hello on amd64, cwd /tmp, uid 65532' <<<"$out" &&
 bash "$REPO/testdata/make-slim-images.sh" "$WORK/slim" >/dev/null
 "$PARE" slim "$WORK/slim/fat-static.tar" -o "$WORK/slimmed.tar" -q
 # The program prints /etc/hostname, which podman writes: every other line as in the fat image.
-out=$(run_ "docker-archive:$WORK/slimmed.tar" 2>"$WORK/err.txt") || true
+out=$(podman_run "docker-archive:$WORK/slimmed.tar" 2>"$WORK/err.txt") || true
 [ "$(grep -v '^hostname: ' <<<"$out")" = "$(grep -v '^hostname: ' "$WORK/slim/fat-static.run")" ] &&
   grep -q '^hostname: ' <<<"$out" && pass "podman runs slim's output as the fat image ran" ||
   { fail "slim under podman: $out"; cat "$WORK/err.txt"; }

@@ -65,21 +65,12 @@ same_listing() {
   fi
 }
 
-# podman as podman.sh runs it: its own storage under $WORK, no daemon, runc.
-podman_() {
-  podman --root "$WORK/storage" --runroot "$WORK/runroot" --storage-driver vfs \
-    --cgroup-manager cgroupfs --events-backend file "$@"
-}
-run_() {
-  podman_ run --rm --network none --runtime runc --ulimit nofile=1024:1024 \
-    --ulimit nproc=1024:1024 "$@"
-}
 # podman_runs NAME ARCHIVE EXPECTED_LINE...: podman runs docker-archive:ARCHIVE and prints
 # each line.
 podman_runs() {
   local name=$1 archive=$2 line out missing=''
   shift 2
-  out=$(run_ "docker-archive:$archive" 2>"$WORK/podman.err") || true
+  out=$(podman_run "docker-archive:$archive" 2>"$WORK/podman.err") || true
   for line in "$@"; do grep -qxF -- "$line" <<<"$out" || missing=1; done
   if [ -z "$missing" ]; then
     pass "$name"

@@ -105,6 +105,22 @@ _registry_check_name() {
 # _registry_set NAME FIELD VALUE: export REG_<NAME>_<FIELD>=VALUE
 _registry_set() { declare -gx "REG_${1^^}_$2=$3"; }
 
+# _registry_export NAME HOST URL MODE DIR LOG PID: what every server started exports, and its
+# credentials (none for a plain registry).
+_registry_export() {
+  _registry_set "$1" HOST "$2"
+  _registry_set "$1" URL "$3"
+  _registry_set "$1" MODE "$4"
+  _registry_set "$1" DIR "$5"
+  _registry_set "$1" LOG "$6"
+  _registry_set "$1" PID "$7"
+  if [ "$4" = plain ]; then
+    _registry_set "$1" CREDS ""
+  else
+    _registry_set "$1" CREDS "$REG_USER:$REG_PASSWORD"
+  fi
+}
+
 _registry_free_port() {
   "$REG_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -297,17 +313,7 @@ registry_start() {
   local host=127.0.0.1:$port
   _REG_MODE_OF_HOST[$host]=$mode
   _REG_PIDS_OF_NAME[$name]="${pids[*]}"
-  _registry_set "$name" HOST "$host"
-  _registry_set "$name" URL "$url"
-  _registry_set "$name" MODE "$mode"
-  _registry_set "$name" DIR "$dir"
-  _registry_set "$name" LOG "$dir/registry.log"
-  _registry_set "$name" PID "$pid"
-  if [ "$mode" = plain ]; then
-    _registry_set "$name" CREDS ""
-  else
-    _registry_set "$name" CREDS "$REG_USER:$REG_PASSWORD"
-  fi
+  _registry_export "$name" "$host" "$url" "$mode" "$dir" "$dir/registry.log" "$pid"
   if [ "$mode" = tls ]; then
     mkdir -p "$dir/certs.d/$host"
     cp "$ca" "$dir/certs.d/$host/ca.crt"
@@ -352,17 +358,7 @@ registry_proxy_start() {
   _REG_REALM_OF_HOST[$host]=${_REG_REALM_OF_HOST[$upstream]:-}
   _REG_SERVICE_OF_HOST[$host]=${_REG_SERVICE_OF_HOST[$upstream]:-}
   _REG_PIDS_OF_NAME[$name]=$pid
-  _registry_set "$name" HOST "$host"
-  _registry_set "$name" URL "http://$host"
-  _registry_set "$name" MODE "$mode"
-  _registry_set "$name" DIR "$dir"
-  _registry_set "$name" LOG "$log"
-  _registry_set "$name" PID "$pid"
-  if [ "$mode" = plain ]; then
-    _registry_set "$name" CREDS ""
-  else
-    _registry_set "$name" CREDS "$REG_USER:$REG_PASSWORD"
-  fi
+  _registry_export "$name" "$host" "http://$host" "$mode" "$dir" "$log" "$pid"
 }
 
 registry_stop() {

@@ -20,20 +20,19 @@ FAULT:
 --blob DIGEST limits drop-blob-once and corrupt-blob to the blob with that digest (other blobs
 pass untouched), e.g. to hit a large layer rather than the config a client reads first.
 
-The proxy exits when its parent dies (PR_SET_PDEATHSIG).
+It is served by registry_serve.py: it dies with the test (registry_lib.sh sets PR_SET_PDEATHSIG).
 """
 
 import argparse
-import ctypes
 import http.client
 import json
 import os
 import re
-import signal
 import socket
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from registry_serve import serve
 
 FAULTS = ("none", "drop-blob-once", "429-once", "503-once", "corrupt-blob")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
@@ -41,16 +40,6 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticat
               "upgrade", "expect"}
 BLOB_PATH = re.compile(r"^/v2/.+/blobs/[A-Za-z0-9_+.-]+:[A-Za-z0-9=_-]+$")
 CHUNK = 64 * 1024
-
-
-def die_with_parent():
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:
-        sys.exit(0)
 
 
 class Proxy(ThreadingHTTPServer):
@@ -86,29 +75,24 @@ class Handler(BaseHTTPRequestHandler):
                         while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                             pass  # trailers
                         return
-                    remaining = size
-                    while remaining:
-                        data = self.rfile.read(min(remaining, CHUNK))
-                        if not data:
-                            raise ConnectionError("client closed during chunk")
-                        remaining -= len(data)
-                        yield data
+                    yield from self.read_exactly(size, "a chunk")
                     self.rfile.readline(3)  # CRLF after the chunk
             return chunked(), True, None
         length = self.headers.get("Content-Length")
         if length is None:
             return iter(()), False, None
         length = int(length)
+        return self.read_exactly(length, "the body"), False, length
 
-        def fixed():
-            remaining = length
-            while remaining:
-                data = self.rfile.read(min(remaining, CHUNK))
-                if not data:
-                    raise ConnectionError("client closed during body")
-                remaining -= len(data)
-                yield data
-        return fixed(), False, length
+    def read_exactly(self, size, what):
+        """`size` bytes of the request, in pieces; ConnectionError when the client closes."""
+        remaining = size
+        while remaining:
+            data = self.rfile.read(min(remaining, CHUNK))
+            if not data:
+                raise ConnectionError("client closed during " + what)
+            remaining -= len(data)
+            yield data
 
     # ---- faults that answer without the upstream ---------------------------------------
     def answer_busy(self, status):
@@ -248,8 +232,6 @@ def main():
     ap.add_argument("--dir", required=True)
     ap.add_argument("--log", required=True)
     args = ap.parse_args()
-    die_with_parent()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     os.makedirs(args.dir, exist_ok=True)
     server = Proxy(("127.0.0.1", 0), Handler)
     server.upstream = args.upstream
@@ -260,11 +242,7 @@ def main():
     server.lock = threading.Lock()
     server.seen = set()
     open(args.log, "a").close()
-    tmp = os.path.join(args.dir, "port.tmp")
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(tmp, os.path.join(args.dir, "port"))
-    server.serve_forever()
+    serve(server, args.dir)
 
 
 if __name__ == "__main__":

@@ -19,22 +19,21 @@ fingerprint of the signing key, so the registry can find the key in `rootcertbun
 writes DIR/token.key, DIR/token.crt (the registry's rootcertbundle), then listens on
 127.0.0.1 on a free port and writes that port to DIR/port (atomically, once listening).
 Each request is logged, one line, to DIR/requests.log. The server exits when its parent
-dies (PR_SET_PDEATHSIG), so a killed test leaves nothing behind.
+dies (registry_lib.sh sets PR_SET_PDEATHSIG), so a killed test leaves nothing behind.
 """
 
 import argparse
 import base64
-import ctypes
 import datetime
 import hashlib
 import json
 import os
-import signal
-import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from registry_serve import serve
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
@@ -45,16 +44,6 @@ from cryptography.x509.oid import NameOID
 
 USERS = {"pare": "secret"}
 TOKEN_LIFETIME = 300
-
-
-def die_with_parent():
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:
-        sys.exit(0)
 
 
 def b64url(data):
@@ -243,8 +232,6 @@ def main():
     ap.add_argument("--service", required=True)
     ap.add_argument("--issuer", required=True)
     args = ap.parse_args()
-    die_with_parent()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     os.makedirs(args.dir, exist_ok=True)
     key = make_key_and_cert(args.dir)
     server = TokenServer(("127.0.0.1", 0), Handler)
@@ -254,11 +241,7 @@ def main():
     server.log_path = os.path.join(args.dir, "requests.log")
     server.log_lock = threading.Lock()
     open(server.log_path, "a").close()
-    tmp = os.path.join(args.dir, "port.tmp")
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(tmp, os.path.join(args.dir, "port"))
-    server.serve_forever()
+    serve(server, args.dir)
 
 
 if __name__ == "__main__":

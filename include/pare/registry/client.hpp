@@ -57,8 +57,14 @@ class RegistryClient {
 
  private:
   friend class RegistryBlobSource;
-  /// Sends a request to a path under /v2/ (or an absolute URL), with auth and retries.
+  /// The one loop every request goes through: `once` sends it (to a path under /v2/ or an
+  /// absolute URL, with the current authorization) and returns the answer; a 401 gets one new
+  /// authorization, transient failures are retried. Returns the last answer.
+  HttpResponse exchange(HttpRequest request, const std::string& what,
+                        const std::function<HttpResponse(const HttpRequest&)>& once);
+  /// exchange with the whole body read.
   HttpResponse send(HttpRequest request, const std::string& what);
+  /// exchange with the body left to stream; an answer other than 200 or 206 fails.
   std::unique_ptr<HttpStream> send_stream(HttpRequest request, const std::string& what);
   std::string url(const std::string& path) const;
   void connect();
