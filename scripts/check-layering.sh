@@ -9,7 +9,7 @@ root=${1:-$(dirname "$0")/..}
 cd "$root" || { echo "check-layering: no such folder: $root" >&2; exit 2; }
 
 # The parts, bottom first (docs/design-notes.md). cli is src/cli only: nothing includes it.
-order="util digest archive elf image registry fs rules deps run slim pack analyze verify cli"
+order="util digest archive elf image registry fs rules deps run slim sbom pack analyze verify diff cli"
 
 # Known violations that other branches are removing, so that every commit stays green until
 # they land. Each entry is exactly "FILE: FROM -> TO" as this script prints it. An entry that no

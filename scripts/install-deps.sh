@@ -21,6 +21,11 @@ packages=(
   time bc isal
   # registries for the pull/push tests (tests/e2e/registry_lib.sh): htpasswd, tokens, TLS
   docker-registry python3 python3-cryptography python3-bcrypt openssl curl
+  # the man pages (groff -ww), the .deb (dpkg-shlibdeps), the completions (bash, zsh, fish), the
+  # walkthrough's Rust program, hooks in a git repository
+  groff-base groff dpkg-dev bash-completion zsh fish rustc git pre-commit python3-yaml
+  # analyze's HTML page in a real browser, headless, and its screenshot read (tests/e2e/report.sh)
+  chromium python3-pil
 )
 missing=()
 for p in "${packages[@]}"; do

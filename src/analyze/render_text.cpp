@@ -161,38 +161,4 @@ std::string render_text(const AnalyzeReport& r, bool color) {
   return out.str();
 }
 
-std::string render_markdown(const AnalyzeReport& r) {
-  std::ostringstream out;
-  out << "### pare analyze: `" << (r.names.empty() ? r.source : r.names.front()) << "` ("
-      << r.platform << ")\n\n";
-  out << "| size | layers | dive efficiency | wasted | a slim keeps |\n|---|---|---|---|---|\n";
-  char eff[32];
-  std::snprintf(eff, sizeof eff, "%.2f%%", r.dive.efficiency * 100.0);
-  out << "| " << human_size(r.uncompressed_size) << " | " << r.layers.size() << " | " << eff
-      << " | " << human_size(r.wasted) << " | "
-      << (r.slim_size ? human_size(*r.slim_size) : std::string("n/a")) << " |\n\n";
-  const Closure& p = r.program;
-  if (p.program_class != ProgramClass::kNone) {
-    out << "Program: `" << (p.program.empty() ? p.argv.front() : p.program) << "` ("
-        << to_string(p.program_class) << (p.libc.empty() ? "" : ", " + p.libc) << "), "
-        << p.files.size() << " paths needed, " << human_size(p.size()) << "\n\n";
-  }
-  out << "| # | size | added | changed | removed | created by |\n|---|---|---|---|---|---|\n";
-  for (const auto& l : r.layers) {
-    std::string by = one_line(l.created_by, 80);
-    for (auto& ch : by) {
-      if (ch == '|') ch = '/';
-    }
-    out << "| " << l.index << " | " << human_size(l.uncompressed_size) << " | " << l.changes.added
-        << " | " << l.changes.changed << " | " << l.changes.removed << " | `" << by << "` |\n";
-  }
-  if (!r.gates.empty()) {
-    out << "\n| gate | result |\n|---|---|\n";
-    for (const auto& g : r.gates) {
-      out << "| " << g.name << " | " << (g.passed ? "✅ " : "❌ ") << g.message << " |\n";
-    }
-  }
-  return out.str();
-}
-
 }  // namespace pare

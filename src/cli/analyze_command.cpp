@@ -3,9 +3,11 @@
 
 #include "commands.hpp"
 #include "image_options.hpp"
+#include "output_target.hpp"
 #include "pare/analyze/analyze.hpp"
 #include "pare/deps/resolver.hpp"
 #include "pare/util/error.hpp"
+#include "pare/util/file.hpp"
 #include "terminal.hpp"
 
 namespace pare::cli {
@@ -26,6 +28,7 @@ struct GateFlags {
 struct AnalyzeOptions {
   ImageOptions image;
   std::string format = "text";
+  std::string output;  ///< -o: a file instead of standard output
   bool quiet = false;
   std::string config_file;
   GateFlags gates;
@@ -61,18 +64,30 @@ int run_analyze(const AnalyzeOptions& options) {
   request.selector = options.image.selector();
   request.limits = options.image.limits();
   request.top = options.top;
+  request.treemap = options.format == "html";
+  if (!options.output.empty()) OutputTarget::refuse_over(options.output, {options.image.image});
   const auto bundle = options.image.open();
   const AnalyzeReport report = analyze_image(*bundle, request, term.progress());
+  std::string out;
   if (options.format == "json") {
-    std::cout << to_json_report(report).dump(2) << "\n";
+    out = to_json_report(report).dump(2) + "\n";
   } else if (options.format == "markdown") {
-    std::cout << render_markdown(report);
+    out = render_markdown(report, options.top);
+  } else if (options.format == "html") {
+    out = render_html(report);
   } else if (!options.quiet) {
-    std::cout << render_text(report, term.color_stdout);
+    out = render_text(report, term.color_stdout && options.output.empty());
   } else {
     for (const auto& g : report.gates) {
-      if (!g.passed) std::cout << "FAIL  " << g.message << "\n";
+      if (!g.passed) out += "FAIL  " + g.message + "\n";
     }
+  }
+  if (options.output.empty()) {
+    std::cout << out << std::flush;
+  } else {
+    AtomicFile file(options.output);
+    file.write(out);
+    file.commit();
   }
   // The report is out; an image whose program cannot start still fails the command.
   require_complete(report.program);
@@ -87,8 +102,12 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "analyze", "Report an image: its layers, waste, program and findings; gate it for CI");
   add_image_options(*cmd, options->image);
-  cmd->add_option("--format", options->format, "text, json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--format", options->format,
+                  "text, json, markdown (under GitHub's 1024k job summary cap) or html (one "
+                  "self-contained page)")
+      ->check(CLI::IsMember({"text", "json", "markdown", "html"}));
+  cmd->add_option("-o,--output", options->output,
+                  "write the report to this file (replaced whole, atomically), not to stdout");
   cmd->add_flag("-q,--quiet", options->quiet, "print only failed gates and errors");
   cmd->add_option("--config", options->config_file,
                   "gates file: pare JSON or dive's .dive-ci (default: .pare.json and .dive-ci "
@@ -101,7 +120,9 @@ void add_analyze_command(CLI::App& app, int& exit_code) {
                   "fail above this share of wasted bytes (0.1 or 10%)");
   cmd->add_option("--max-removable", gates.max_removable,
                   "fail when a slim would remove more than this");
-  cmd->add_option("--top", options->top, "how many largest files and folders to list (10)");
+  cmd->add_option("--top", options->top,
+                  "how many largest files and folders to list, and rows of each long Markdown "
+                  "table (10)");
   cmd->add_option("--forbid", gates.forbid, "shell, package-manager, setuid or root-user")
       ->check(CLI::IsMember({"shell", "package-manager", "setuid", "root-user"}));
   cmd->callback([options, &exit_code] { exit_code = run_analyze(*options); });

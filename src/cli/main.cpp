@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "completion.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/signal_cleanup.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -48,7 +50,9 @@ int main(int argc, char** argv) {
   mallopt(M_ARENA_MAX, 1);
   pare::install_signal_cleanup();  // before any thread starts: they inherit the blocked signals
   CLI::App app{"pare: make container images small"};
-  app.set_version_flag("--version", PARE_VERSION);
+  app.set_version_flag(
+      "--version", [] { return pare::cli::version_text(); },
+      "print the version of pare and of the libraries it runs with");
   app.require_subcommand(1);
   int exit_code = 0;
   pare::cli::add_analyze_command(app, exit_code);
@@ -56,6 +60,9 @@ int main(int argc, char** argv) {
   pare::cli::add_pack_command(app, exit_code);
   pare::cli::add_ls_command(app, exit_code);
   pare::cli::add_verify_command(app, exit_code);
+  pare::cli::add_sbom_command(app, exit_code);
+  pare::cli::add_diff_command(app, exit_code);
+  pare::cli::add_completion_command(app, exit_code);
   try {
     std::vector<std::string> args = arguments(argc, argv);
     app.parse(args);

@@ -4,10 +4,12 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.hpp"
 #include "image_options.hpp"
 #include "output_target.hpp"
+#include "pare/sbom/sbom.hpp"
 #include "pare/slim/check.hpp"
 #include "pare/slim/options.hpp"
 #include "pare/slim/output.hpp"
@@ -36,6 +38,7 @@ struct SlimCommandOptions {
   double probe_timeout = 0;  ///< seconds; 0: the config's, else 5
   bool check = false;
   bool strict = false;
+  std::string sbom;  ///< --sbom FILE: the SPDX SBOM of the written image
 };
 
 SlimOptions merge(const SlimCommandOptions& cli) {
@@ -53,6 +56,27 @@ SlimOptions merge(const SlimCommandOptions& cli) {
   return o;
 }
 
+/// --sbom: a file beside the image, of one image that is written.
+void check_sbom_flag(const SlimCommandOptions& options, const SlimRequest& request) {
+  if (options.out.dry_run) {
+    throw Error::usage("--sbom describes the written image: not with --dry-run");
+  }
+  if (request.all_platforms) {
+    throw Error::usage("--sbom describes one image, not --platform all",
+                       "slim one platform per output: --platform linux/amd64");
+  }
+  const auto lexical = [](const std::string& p) {
+    return std::filesystem::absolute(p).lexically_normal();
+  };
+  if (lexical(options.sbom) == lexical(options.out.output)) {
+    throw Error::usage("--sbom " + options.sbom + " is the image output (-o)");
+  }
+  OutputTarget::refuse_over(options.sbom, {options.image.image, options.out.output});
+  if (!request.options.package_metadata && !options.out.quiet) {
+    std::cerr << "pare: warning: --no-package-metadata: the SBOM lists no packages\n";
+  }
+}
+
 int run_slim(const SlimCommandOptions& options) {
   const Terminal term = Terminal::detect(options.out.quiet);
   SlimRequest request;
@@ -66,6 +90,7 @@ int run_slim(const SlimCommandOptions& options) {
     throw Error::usage("pare slim needs -o OUT (or --dry-run)");
   }
   if (!options.out.dry_run) OutputTarget::refuse_over(options.out.output, {options.image.image});
+  if (!options.sbom.empty()) check_sbom_flag(options, request);
   const OutputTarget target(options.out.dry_run ? std::string() : options.out.output);
   const auto bundle = options.image.open();
   const std::vector<PlannedImage> planned = plan_slim(*bundle, request, term.progress());
@@ -87,6 +112,18 @@ int run_slim(const SlimCommandOptions& options) {
   }
   const auto written =
       write_planned(planned, target.path(), request.options, request.preset, term.progress());
+  // Made from the archive just written (a registry output's too, before its push); the file
+  // appears once the image is out.
+  std::optional<Sbom> sbom;
+  if (!options.sbom.empty()) {
+    const std::string& out = options.out.output;
+    sbom = sbom_of_slim(planned, written, target.path(),
+                        out.starts_with("docker://") ? out.substr(9) : out, request.limits,
+                        term.progress());
+    if (!options.out.quiet) {
+      for (const auto& w : sbom->warnings) std::cerr << "pare: warning: " << w << "\n";
+    }
+  }
   if (options.check) {
     const auto output = open_bundle(target.path());
     std::vector<SlimCheck> checks;
@@ -106,6 +143,11 @@ int run_slim(const SlimCommandOptions& options) {
   }
   const std::string wrote =
       target.finish(options.image.registry, options.image.image, term.progress());
+  if (sbom) {
+    AtomicFile file(options.sbom);
+    file.write(sbom->document);
+    file.commit();
+  }
   if (options.out.quiet) return 0;
   std::uint64_t before = 0;
   std::uint64_t after = 0;
@@ -148,6 +190,8 @@ void add_slim_command(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--strict", o->strict,
                 "exit 1 (writing nothing) when the program may read what pare cannot see");
+  cmd->add_option("--sbom", o->sbom,
+                  "also write an SPDX 2.3 JSON SBOM of the written image to this file");
   cmd->add_flag("--check", o->check,
                 "run the probes on the written image too; exit 1 when a run differs");
   cmd->callback([o, &exit_code] { exit_code = run_slim(*o); });

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 namespace pare::cli {
 
@@ -12,7 +13,11 @@ Terminal Terminal::detect(bool quiet) {
   const char* no_color = std::getenv("NO_COLOR");
   const bool color_allowed = no_color == nullptr || *no_color == '\0';
   t.color_stdout = color_allowed && ::isatty(STDOUT_FILENO) == 1;
-  t.show_progress = !quiet && ::isatty(STDERR_FILENO) == 1;
+  // CI runners that give jobs a pseudo-terminal keep every rewrite of the progress line in the
+  // log: CI (set by GitHub Actions, GitLab CI and most others) turns it off.
+  const char* ci = std::getenv("CI");
+  const bool in_ci = ci != nullptr && *ci != '\0' && std::string_view(ci) != "false";
+  t.show_progress = !quiet && !in_ci && ::isatty(STDERR_FILENO) == 1;
   t.quiet = quiet;
   return t;
 }

@@ -8,7 +8,7 @@
 namespace pare::cli {
 
 /// What the user's terminal allows: colors only on a TTY without NO_COLOR, progress only when
-/// stderr is a TTY and --quiet is off.
+/// stderr is a TTY, --quiet is off and CI is not set.
 struct Terminal {
   bool color_stdout = false;
   bool show_progress = false;

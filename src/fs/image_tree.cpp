@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "pare/digest/crc64.hpp"
+#include "pare/digest/sha1.hpp"
 #include "pare/digest/sha256.hpp"
 #include "pare/util/error.hpp"
 #include "pare/util/path.hpp"
@@ -160,6 +161,12 @@ ScannedLayer scan_layer(const Bundle& bundle, const Image& image, std::size_t i,
     if (reader.sparse()) what = Capture::kWhole;  // no offset to read it again at
     Crc64 crc;
     crc.update(head);
+    std::optional<Sha256> sha256;
+    std::optional<Sha1> sha1;
+    if (options.hash_files) {
+      sha256.emplace().update(head);
+      sha1.emplace().update(head);
+    }
     std::optional<ContentRef> kept;
     std::uint64_t written = 0;
     if (what != Capture::kNone) {
@@ -174,6 +181,14 @@ ScannedLayer scan_layer(const Bundle& bundle, const Image& image, std::size_t i,
         written += n;
       }
       crc.update(bytes);
+      if (sha256) {
+        sha256->update(bytes);
+        sha1->update(bytes);
+      }
+    }
+    if (sha256) {
+      c.sha256 = sha256->finish().hex();
+      c.sha1 = sha1->finish_hex();
     }
     if (kept) {
       kept->size = written;

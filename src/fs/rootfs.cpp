@@ -218,6 +218,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<CapturedEntry>& en
       }
       node->captured = entries[i].captured;
       node->sha256 = entries[i].sha256;
+      node->sha1 = entries[i].sha1;
     }
     if (e.type == EntryType::kSymlink) node->mode = 0777;  // Linux ignores a symlink's mode
     if (e.type == EntryType::kHardlink) {
@@ -239,6 +240,7 @@ LayerChanges Rootfs::apply_layer(int layer, const std::vector<CapturedEntry>& en
       node->origin = src.origin;
       node->captured = src.captured;
       node->sha256 = src.sha256;
+      node->sha1 = src.sha1;
       node->link_target = src.type == EntryType::kHardlink ? src.link_target : *target;
       if (src.type != EntryType::kFile && src.type != EntryType::kHardlink) node->type = src.type;
     }

@@ -5,8 +5,7 @@ source "$(dirname "$0")/lib.sh"
 need jq python3 skopeo umoci gcc musl-gcc aarch64-linux-gnu-gcc qemu-aarch64-static
 [ "$(id -u)" -eq 0 ] || skip "the fixtures chown and chroot, which needs root"
 make_fixtures
-S=$WORK/slim
-bash "$REPO/testdata/make-slim-images.sh" "$S" >/dev/null
+slim_fixtures
 FAT=$S/fat-static.tar
 "$PARE" slim -q "$FAT" -o "$WORK/slim.tar"
 

@@ -69,6 +69,17 @@ make_fixtures() {
   bash "$REPO/testdata/make-images.sh" "$FIXTURES" >/dev/null
 }
 
+# slim_fixtures: S, the folder of testdata/make-slim-images.sh's fat images: the one CTest made
+# for this run (PARE_SLIM_DIR, tests/e2e/slim_fixtures.sh), else made here. Read only.
+slim_fixtures() {
+  if [ -n "${PARE_SLIM_DIR:-}" ] && [ -f "$PARE_SLIM_DIR/.complete" ]; then
+    S=$PARE_SLIM_DIR
+  else
+    S=$WORK/slim
+    bash "$REPO/testdata/make-slim-images.sh" "$S" >/dev/null
+  fi
+}
+
 # make_hello_programs DIR: tests/pack/hello.c built as DIR/hello (static amd64, musl-gcc),
 # DIR/hello-arm64 (static arm64) and DIR/hello-curl (dynamic amd64 with libcurl).
 make_hello_programs() {

@@ -31,11 +31,11 @@ grep -qx 'hello from /hello on amd64, cwd /tmp, uid 65532' <<<"$out" &&
   pass "the loaded image runs as nonroot (the distroless passwd)" || fail "nonroot run: $out"
 
 # slim's output, from an image built by GNU tar.
-bash "$REPO/testdata/make-slim-images.sh" "$WORK/slim" >/dev/null
-"$PARE" slim "$WORK/slim/fat-static.tar" -o "$WORK/slimmed.tar" -q
+slim_fixtures
+"$PARE" slim "$S/fat-static.tar" -o "$WORK/slimmed.tar" -q
 # The program prints /etc/hostname, which podman writes: every other line as in the fat image.
 out=$(podman_run "docker-archive:$WORK/slimmed.tar" 2>"$WORK/err.txt") || true
-[ "$(grep -v '^hostname: ' <<<"$out")" = "$(grep -v '^hostname: ' "$WORK/slim/fat-static.run")" ] &&
+[ "$(grep -v '^hostname: ' <<<"$out")" = "$(grep -v '^hostname: ' "$S/fat-static.run")" ] &&
   grep -q '^hostname: ' <<<"$out" && pass "podman runs slim's output as the fat image ran" ||
   { fail "slim under podman: $out"; cat "$WORK/err.txt"; }
 finish

@@ -10,8 +10,7 @@ SCHEMA=$REPO/docs/analyze.schema.json
 python3 -c 'import json,sys,jsonschema; jsonschema.Draft202012Validator.check_schema(json.load(open(sys.argv[1])))' \
   "$SCHEMA" && pass "the schema is itself a valid Draft 2020-12 schema" || fail "the schema is not a valid schema"
 make_fixtures
-S=$WORK/slim
-bash "$REPO/testdata/make-slim-images.sh" "$S" >/dev/null
+slim_fixtures
 
 # valid FILE: exit 0 when FILE is a report the schema accepts, else print the first error.
 valid() {

@@ -5,8 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 need skopeo umoci jq gcc musl-gcc aarch64-linux-gnu-gcc qemu-aarch64-static chroot
 [ "$(id -u)" -eq 0 ] || skip "running the slim program under chroot needs root"
-S=$WORK/slim
-bash "$REPO/testdata/make-slim-images.sh" "$S" >/dev/null
+slim_fixtures
 
 # unpack OUT TAG DIR: the rootfs umoci unpacks from pare's output (an OCI layout in a tar).
 unpack() {

@@ -86,6 +86,9 @@ struct BuildTreeOptions {
   /// Finds identical files: those of equal size and crc64 are hashed (read again by offset)
   /// into Node::sha256.
   bool find_duplicates = false;
+  /// Hashes every regular file as its layer streams, into Node::sha256 and Node::sha1 (an
+  /// SBOM's checksums): on the layers' threads, with no second read of any layer.
+  bool hash_files = false;
 };
 
 /// Reads every layer of `image` once, verifying each (see read_layer), and merges them in order,

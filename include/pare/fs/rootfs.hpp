@@ -35,6 +35,7 @@ struct Node {
   /// file, or its first kCaptureHeadBytes. The origin still says where all the bytes are.
   std::optional<ContentRef> captured;
   std::string sha256;  ///< hex digest of the bytes, when the tree was hashed
+  std::string sha1;    ///< hex SHA-1 of the bytes, when built with BuildTreeOptions::hash_files
   std::map<std::string, std::unique_ptr<Node>, std::less<>> children;  ///< dirs only
 };
 
@@ -46,6 +47,8 @@ struct CapturedEntry {
   ByteOrigin origin;
   std::optional<ContentRef> captured;  ///< see Node::captured
   std::string sha256;                  ///< hex, when hashed
+  /// Hex SHA-1, when hashed (hash_files); defaulted, so brace initializers may leave it out.
+  std::string sha1 = {};
 };
 
 /// What applying one layer did to the merged tree.
